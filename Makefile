@@ -1,0 +1,53 @@
+# Order-aware DAMOS_COLLAPSE and DAMOS_SPLIT: the patch series and its harness.
+# See README.md. Everything that is not in git lives in $(CACHE).
+SHELL := /bin/bash
+CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/damos-order
+export CACHE
+
+.PHONY: all test deps base worktree guest kunit selftests check patches clean distclean help
+
+all: help
+
+help:
+	@echo "make test       everything: checkpatch, bisect builds, KUnit, guest selftests"
+	@echo "make base       fetch the pinned v7.3 base (KSRC=/path for your own tree)"
+	@echo "make worktree   base + patches/ applied with git am in \$$CACHE/linux"
+	@echo "make patches    regenerate patches/ from the commits in \$$CACHE/linux"
+	@echo "make guest      build the debug guest kernel"
+	@echo "make kunit      DAMON KUnit on UML"
+	@echo "make check      checkpatch --strict on patches/"
+	@echo "make clean      drop build outputs and run logs (keeps base and ccache)"
+	@echo "make distclean  drop all of \$$CACHE"
+
+test:
+	scripts/test.sh
+
+deps:
+	scripts/deps.sh
+
+base: deps
+	scripts/fetch-base.sh
+
+worktree: base
+	scripts/worktree.sh
+
+guest: worktree
+	scripts/build-guest.sh
+
+kunit: worktree
+	scripts/kunit.sh
+
+selftests: worktree
+	scripts/build-selftests.sh
+
+check: worktree
+	scripts/checkpatch.sh
+
+patches:
+	scripts/format-patches.sh
+
+clean:
+	rm -rf "$(CACHE)/build" "$(CACHE)/run" "$(CACHE)/results" "$(CACHE)/bisect-tree"
+
+distclean:
+	rm -rf "$(CACHE)"

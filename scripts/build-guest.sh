@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Build the x86_64 guest kernel from $WORK_TREE (or $1) into $GUEST_OUT (or $2):
+# allnoconfig + config/guest.config, ccache, out of tree. Checks that every
+# option of the fragment made it into .config.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+src=${1:-$WORK_TREE}
+out=${2:-$GUEST_OUT}
+frag=$TOP/config/guest.config
+mkdir -p "$out"
+kmake() { make -C "$src" O="$out" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"; }
+
+kmake -s KCONFIG_ALLCONFIG="$frag" allnoconfig >/dev/null
+missing=$(awk 'NR == FNR { if ($0 ~ /^CONFIG_/) { split($0, a, "="); want[a[1]] = a[2] } next }
+	/^CONFIG_/ { split($0, a, "="); have[a[1]] = a[2] }
+	END { for (k in want) { v = (k in have) ? have[k] : "n"; if (v != want[k]) printf "  %s=%s (got %s)\n", k, want[k], v } }' \
+	"$frag" "$out/.config")
+[ -z "$missing" ] || die "guest config: these options of $frag did not stick:
+$missing"
+say "guest: building $(kmake -s kernelrelease 2>/dev/null) in $out (ccache $CCACHE_DIR)"
+start=$(date +%s)
+# Progress: one line per 1000 objects built.
+if ! kmake bzImage 2>"$out/build.err" | awk '/^  [A-Z]/ { n++; if (n % 1000 == 0) { printf "[build] %d steps\n", n; fflush() } }' >&2 ||
+	[ ! -f "$out/arch/x86/boot/bzImage" ]; then
+	tail -n 40 "$out/build.err" >&2
+	die "guest kernel build failed (log: $out/build.err)"
+fi
+say "guest: built in $(($(date +%s) - start)) s: $out/arch/x86/boot/bzImage"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Build, on the host, what the guest runs: the DAMON kselftests (installed
+# with kselftest's own install target, run_kselftest.sh included) and the mm
+# THP selftests that cover MADV_COLLAPSE and folio splitting.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+src=${1:-$WORK_TREE}
+out=$CACHE/build/selftests
+mkdir -p "$out"
+say "selftests: building damon kselftests and mm THP tests from $src"
+rm -rf "$out/damon"
+make -s -C "$src/tools/testing/selftests" O="$out/obj" TARGETS=damon \
+	INSTALL_PATH="$out/damon" install >"$out/build.log" 2>&1 ||
+	{ tail -n 30 "$out/build.log" >&2; die "damon kselftests did not build"; }
+mkdir -p "$out/mm"
+make -s -C "$src/tools/testing/selftests/mm" OUTPUT="$out/mm" \
+	"$out/mm/khugepaged" "$out/mm/split_huge_page_test" >>"$out/build.log" 2>&1 ||
+	{ tail -n 30 "$out/build.log" >&2; die "mm selftests did not build"; }
+# Our own guest-side runner and helpers.
+cp "$TOP/guest/run-tests.sh" "$out/"
+say "selftests: ready in $out"

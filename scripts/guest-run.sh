@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Boot the guest kernel in QEMU (TCG), run a command in it, return its exit code.
+#
+#   guest-run.sh [-n NAME] [-t TIMEOUT_S] [-m MEM] [-c CPUS] [--no-tick] -- CMD [ARGS...]
+#
+# The guest's root is the host's / over read-only 9p (see guest/init.sh). The
+# command runs as root in /tmp of the guest; its output (also on the console)
+# and anything it writes to /tmp/out land in $RUN_DIR/NAME/out. The run fails
+# (exit 125) on timeout, on a missing exit code (guest crashed) and when the
+# console log shows a kernel WARN, BUG, Oops, lockdep or KASAN report; the log
+# is $RUN_DIR/NAME/console.log.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+name=run timeout=1800 mem=3G cpus=2 tick=${TLBTICK_US:-1000}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-n) name=$2; shift 2 ;;
+	-t) timeout=$2; shift 2 ;;
+	-m) mem=$2; shift 2 ;;
+	-c) cpus=$2; shift 2 ;;
+	--no-tick) tick=0; shift ;;
+	--) shift; break ;;
+	*) die "guest-run: unknown option $1" ;;
+	esac
+done
+[ $# -gt 0 ] || die "guest-run: no command"
+kernel=${GUEST_KERNEL:-$GUEST_OUT/arch/x86/boot/bzImage}
+vmlinux=${GUEST_VMLINUX:-$GUEST_OUT/vmlinux}
+[ -f "$kernel" ] || die "no guest kernel at $kernel: run 'make guest' first"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found: apt-get install qemu-system-x86"
+
+tools=$CACHE/build/tools
+mkdir -p "$tools"
+if [ ! -x "$tools/tlbtick" ] || [ "$TOP/guest/tlbtick.c" -nt "$tools/tlbtick" ]; then
+	gcc -O2 -Wall -o "$tools/tlbtick" "$TOP/guest/tlbtick.c"
+fi
+
+rd=$RUN_DIR/$name
+rm -rf "$rd"
+mkdir -p "$rd/out"
+{
+	echo "set -o pipefail"
+	printf '%q ' "$@"
+	echo
+} >"$rd/out/cmd.sh"
+
+append="console=ttyS0 root=r rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
+append+=" init=$TOP/guest/init.sh panic_on_warn=1 panic=-1 oops=panic nokaslr loglevel=6"
+append+=" harness_vmlinux=$vmlinux harness_swap_mb=1024 harness_tlbtick=$tick harness_tlbtick_bin=$tools/tlbtick"
+say "guest: booting $(basename "$kernel") ($mem, $cpus CPUs, TCG) for '$*' (log: $rd/console.log)"
+start=$(date +%s)
+set +e
+timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg -m "$mem" -smp "$cpus" \
+	-nodefaults -display none -no-reboot \
+	-serial "file:$rd/console.log" \
+	-kernel "$kernel" -append "$append" \
+	-fsdev local,id=r,path=/,security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=r,mount_tag=r \
+	-fsdev "local,id=o,path=$rd/out,security_model=none" \
+	-device virtio-9p-pci,fsdev=o,mount_tag=out \
+	>"$rd/qemu.log" 2>&1 &
+qpid=$!
+# Progress while the guest runs: the newest line of the command's output.
+while kill -0 "$qpid" 2>/dev/null; do
+	for _ in $(seq 60); do
+		sleep 1
+		kill -0 "$qpid" 2>/dev/null || break
+	done
+	if kill -0 "$qpid" 2>/dev/null; then
+		last=$(tail -n 1 "$rd/out/output" 2>/dev/null | cut -c1-100)
+		say "guest: $(($(date +%s) - start)) s: ${last:-booting}"
+	fi
+done
+wait "$qpid"
+qrc=$?
+set -e
+elapsed=$(($(date +%s) - start))
+
+# Kernel splats: lines of the kernel log (they carry a [ time] stamp).
+splat_re='^\[ *[0-9]+\.[0-9]+\] (WARNING:|BUG:|kernel BUG|Oops|general protection fault|Kernel panic|------------\[ cut here \]|INFO: (possible|inconsistent|trying to register)|=+$|UBSAN:|KASAN:|KFENCE:|watchdog: BUG|rcu: INFO|list_(add|del) corruption|Unable to handle)'
+splats=$(grep -aE "$splat_re" "$rd/console.log" || true)
+printf '%s' "$splats" >"$rd/splats"
+rc=125
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	say "guest: TIMEOUT after ${timeout} s"
+elif [ ! -f "$rd/out/rc" ]; then
+	say "guest: no exit code (qemu rc $qrc); console tail:"
+	tail -n 30 "$rd/console.log" >&2
+else
+	rc=$(cat "$rd/out/rc")
+fi
+if [ -n "$splats" ]; then
+	say "guest: kernel splat in $rd/console.log:"
+	grep -aE -A 25 "$splat_re" "$rd/console.log" | head -n 60 >&2
+	rc=125
+fi
+say "guest: done in $elapsed s, exit code $rc"
+exit "$rc"

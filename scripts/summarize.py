@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Summarize test results: per-suite counts, every failure and skip with its
+reason, and a last line "N passed, N failed[, N skipped]".
+
+Usage: summarize.py SUITE=KIND:PATH ...   KIND is tap, kunit-json or missing
+("missing" marks a suite that could not run: counted as one failure).
+Exit status 1 when anything failed.
+"""
+import json
+import re
+import sys
+
+TAP_RE = re.compile(r'^(not ok|ok)\s+(\d+)\s*-?\s*([^#]*?)\s*(?:#\s*(.*))?$')
+
+
+def parse_tap(path):
+    """Top-level TAP/KTAP results (run_kselftest.sh, our own TAP)."""
+    results, plan = [], None
+    try:
+        lines = open(path, errors='replace').read().splitlines()
+    except OSError as e:
+        return [('FAIL', '(no results)', str(e))]
+    for line in lines:
+        m = re.match(r'^1\.\.(\d+)', line)
+        if m and plan is None:
+            plan = int(m.group(1))
+            continue
+        m = TAP_RE.match(line)
+        if not m:
+            continue
+        ok, _num, name, directive = m.groups()
+        directive = directive or ''
+        if directive.upper().startswith('SKIP'):
+            results.append(('SKIP', name, directive[4:].strip() or
+                            'test exited with ksft_skip (4)'))
+        elif ok == 'ok':
+            results.append(('PASS', name, ''))
+        else:
+            results.append(('FAIL', name, directive))
+    if plan is not None and len(results) < plan:
+        for i in range(plan - len(results)):
+            results.append(('FAIL', '(missing result %d of %d)' %
+                            (len(results) + 1, plan), 'run ended early'))
+    if plan is None and not results:
+        results.append(('FAIL', '(no results)', 'empty or unparsable ' + path))
+    return results
+
+
+def parse_kunit_json(path):
+    try:
+        root = json.load(open(path))
+    except (OSError, ValueError) as e:
+        return [('FAIL', '(no results)', str(e))]
+    results = []
+
+    def walk(group, prefix):
+        name = group.get('name', '')
+        here = prefix + [name] if name and name != 'KUnit Test Group' else prefix
+        for case in group.get('test_cases', []):
+            st = case.get('status')
+            full = '.'.join(here + [case['name']])
+            results.append(({'PASS': 'PASS', 'SKIP': 'SKIP'}.get(st, 'FAIL'),
+                            full, '' if st in ('PASS', 'SKIP') else st))
+        for sub in group.get('sub_groups', []):
+            walk(sub, here)
+    walk(root, [])
+    if not results:
+        results.append(('FAIL', '(no results)', 'no test cases in ' + path))
+    return results
+
+
+def main():
+    total = {'PASS': 0, 'FAIL': 0, 'SKIP': 0}
+    for arg in sys.argv[1:]:
+        suite, spec = arg.split('=', 1)
+        kind, path = spec.split(':', 1)
+        if kind == 'tap':
+            res = parse_tap(path)
+        elif kind == 'kunit-json':
+            res = parse_kunit_json(path)
+        else:
+            res = [('FAIL', '(suite did not run)', path)]
+        c = {'PASS': 0, 'FAIL': 0, 'SKIP': 0}
+        for st, _, _ in res:
+            c[st] += 1
+            total[st] += 1
+        line = '%-12s %3d passed, %d failed' % (suite + ':', c['PASS'], c['FAIL'])
+        if c['SKIP']:
+            line += ', %d skipped' % c['SKIP']
+        print(line)
+        for st, name, why in res:
+            if st != 'PASS':
+                print('    %s %s%s' % (st, name, (': ' + why) if why else ''))
+    line = '%d passed, %d failed' % (total['PASS'], total['FAIL'])
+    if total['SKIP']:
+        line += ', %d skipped' % total['SKIP']
+    print(line)
+    return 1 if total['FAIL'] else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
