@@ -22,11 +22,22 @@ run_damon() {
 # mm tests: one TAP line per program run, as run_vmtests.sh counts them; the
 # output of each goes in as "# " comments. Setup as run_vmtests.sh does it.
 run_mm() {
-	local n=0 t rc
+	local n=0 t rc dev fs=/mnt/ext4
+	# split_huge_page_test's page cache cases need a filesystem that makes
+	# large folios (tmpfs does not count); ext4 on a loop device does.
+	mkdir -p "$fs"
+	truncate -s 512M /tmp/ext4.img
+	if mkfs.ext4 -q -F /tmp/ext4.img && dev=$(losetup -f --show /tmp/ext4.img) &&
+		mount -t ext4 "$dev" "$fs"; then
+		echo "harness: ext4 on loop at $fs for page cache split tests"
+	else
+		echo "harness: no ext4 loop mount; page cache split tests will skip"
+		fs=""
+	fi
 	local -a tests=(
 		"khugepaged madvise:anon"
 		"khugepaged -s 2 madvise:anon"
-		"split_huge_page_test"
+		"split_huge_page_test $fs"
 	)
 	rm -rf /tmp/ks-mm
 	cp -a "$build/mm" /tmp/ks-mm

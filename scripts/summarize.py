@@ -14,9 +14,19 @@ import sys
 TAP_RE = re.compile(r'^(not ok|ok)\s+(\d+)\s*-?\s*([^#]*?)\s*(?:#\s*(.*))?$')
 
 
+NESTED_TOTALS_RE = re.compile(r'^#\s+# Totals: pass:(\d+) fail:(\d+) xfail:\d+ '
+                              r'xpass:\d+ skip:(\d+) error:(\d+)')
+NESTED_SKIP_RE = re.compile(r'^#\s+(?:not )?ok \d+.*# SKIP\s*(.*)$')
+
+
 def parse_tap(path):
-    """Top-level TAP/KTAP results (run_kselftest.sh, our own TAP)."""
+    """Top-level TAP/KTAP results (run_kselftest.sh, our own TAP).
+
+    A program's own KTAP subtests (nested as "# " lines) are not counted as
+    tests, but their totals and skip reasons are kept as a note, so a
+    program that passes while skipping subtests says so."""
     results, plan = [], None
+    nested, skips = None, {}
     try:
         lines = open(path, errors='replace').read().splitlines()
     except OSError as e:
@@ -26,11 +36,24 @@ def parse_tap(path):
         if m and plan is None:
             plan = int(m.group(1))
             continue
+        m = NESTED_TOTALS_RE.match(line)
+        if m:
+            nested = [int(x) for x in m.groups()]
+            continue
+        m = NESTED_SKIP_RE.match(line)
+        if m:
+            skips[m.group(1).strip()] = skips.get(m.group(1).strip(), 0) + 1
+            continue
         m = TAP_RE.match(line)
         if not m:
             continue
         ok, _num, name, directive = m.groups()
         directive = directive or ''
+        if nested and nested[2]:
+            name += ' [subtests: %d passed, %d skipped: %s]' % (
+                nested[0], nested[2],
+                '; '.join('%dx %s' % (v, k) for k, v in skips.items()))
+        nested, skips = None, {}
         if directive.upper().startswith('SKIP'):
             results.append(('SKIP', name, directive[4:].strip() or
                             'test exited with ksft_skip (4)'))
@@ -90,7 +113,9 @@ def main():
             line += ', %d skipped' % c['SKIP']
         print(line)
         for st, name, why in res:
-            if st != 'PASS':
+            if st == 'PASS' and '[subtests:' in name:
+                print('    PASS %s' % name)
+            elif st != 'PASS':
                 print('    %s %s%s' % (st, name, (': ' + why) if why else ''))
     line = '%d passed, %d failed' % (total['PASS'], total['FAIL'])
     if total['SKIP']:
