@@ -16,7 +16,31 @@ run_damon() {
 	cd /tmp/ks-damon || return 1
 	# shellcheck disable=SC2086
 	./run_kselftest.sh -o "$timeout" ${KSFT_ARGS:-} 2>&1 | tee /tmp/out/damon.tap
+	retry_timing_sensitive
 	cd /tmp || return 1
+}
+
+# These upstream tests assert how fast DAMON's adaptive regions converge on
+# a workload that switches its working set every 2 s. Under TCG (10-50x
+# slower than hardware) one attempt passes about 2 times in 3 (README:
+# "DAMON in a TCG guest"); a DAMON that cannot see accesses fails every
+# attempt. A failed first attempt is re-run up to 3 times and the TAP line
+# says which attempt passed.
+retry_timing_sensitive() {
+	local t line n attempt
+	for t in sysfs_update_schemes_tried_regions_wss_estimation.py damon_nr_regions.py; do
+		line=$(grep -E "^not ok [0-9]+ selftests: damon: $t( |\$)" /tmp/out/damon.tap) || continue
+		n=$(echo "$line" | awk '{print $3}')
+		for attempt in 2 3 4; do
+			echo "harness: re-running $t (attempt $attempt)"
+			if ./run_kselftest.sh -o "$timeout" -t "damon:$t" 2>&1 |
+				tee -a /tmp/out/damon-retries.log | grep -qE "^ok 1 selftests: damon: $t"; then
+				sed -i "s|^not ok $n selftests: damon: $t.*|ok $n selftests: damon: $t # timing-sensitive under TCG: failed attempt 1, passed attempt $attempt|" \
+					/tmp/out/damon.tap
+				break
+			fi
+		done
+	done
 }
 
 # mm tests: one TAP line per program run, as run_vmtests.sh counts them; the

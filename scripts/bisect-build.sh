@@ -1,32 +1,40 @@
 #!/usr/bin/env bash
 # Bisectability: build the guest kernel at every patch of the series but the
-# last (make test builds that one) in a separate worktree and build dir. TAP.
+# last (make test builds that one), in $WORK_TREE itself (checked out at each
+# commit, then back) and its own build dir $BISECT_OUT. Same source path and
+# build-dir depth as the main build, so ccache serves unchanged files. TAP.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-mapfile -t commits < <(git -C "$WORK_TREE" rev-list --reverse base..HEAD)
+cd "$WORK_TREE"
+mapfile -t commits < <(git rev-list --reverse base..HEAD)
 n=${#commits[@]}
 echo "TAP version 13"
 if [ "$n" -lt 2 ]; then
 	echo "1..0 # SKIP fewer than two patches: the full build covers it"
 	exit 0
 fi
+git diff --quiet HEAD || die "bisect: $WORK_TREE has uncommitted changes"
+head=$(git symbolic-ref -q --short HEAD || git rev-parse HEAD)
+trap 'git checkout -q "$head"' EXIT
 echo "1..$((n - 1))"
-tree=$CACHE/bisect-tree
-if [ ! -d "$tree/.git" ] && [ ! -f "$tree/.git" ]; then
-	git -C "$WORK_TREE" worktree prune
-	git -C "$WORK_TREE" worktree add -q --detach "$tree" base
-fi
 for i in $(seq 0 $((n - 2))); do
 	c=${commits[$i]}
-	subj=$(git -C "$WORK_TREE" log -1 --format=%s "$c")
-	git -C "$tree" checkout -q --detach "$c"
+	subj=$(git log -1 --format=%s "$c")
+	git checkout -q --detach "$c"
 	say "bisect: building patch $((i + 1))/$n: $subj"
-	if "$TOP/scripts/build-guest.sh" "$tree" "$BISECT_OUT" >"$CACHE/bisect-$((i + 1)).log" 2>&1; then
-		echo "ok $((i + 1)) builds: $subj"
+	log=$BISECT_OUT.$((i + 1)).log
+	if "$TOP/scripts/build-guest.sh" "$WORK_TREE" "$BISECT_OUT" >"$log" 2>&1; then
+		# No new warnings: the build's stderr must stay empty.
+		if [ -s "$BISECT_OUT/build.err" ]; then
+			sed 's/^/# /' "$BISECT_OUT/build.err" | head -n 20
+			echo "not ok $((i + 1)) builds without warnings: $subj"
+		else
+			echo "ok $((i + 1)) builds: $subj"
+		fi
 	else
-		tail -n 20 "$CACHE/bisect-$((i + 1)).log" | sed 's/^/# /'
+		tail -n 20 "$log" | sed 's/^/# /'
 		echo "not ok $((i + 1)) builds: $subj"
 	fi
 done

@@ -10,7 +10,12 @@ echo "1..${#patches[@]}"
 n=0
 for p in ${patches[@]+"${patches[@]}"}; do
 	n=$((n + 1))
-	if out=$(cd "$WORK_TREE" && perl scripts/checkpatch.pl --strict --quiet "$p" 2>&1) && [ -z "$out" ]; then
+	# FILE_PATH_CHANGES ("does MAINTAINERS need updating?") fires for every
+	# new file; the series only adds files under paths that MAINTAINERS'
+	# DAMON entry already covers (F: tools/testing/selftests/damon/).
+	# Debian's python3 first: checkpatch runs spdxcheck.py (python3-ply).
+	if out=$(cd "$WORK_TREE" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --quiet \
+		--ignore FILE_PATH_CHANGES "$p" 2>&1) && [ -z "$out" ]; then
 		echo "ok $n checkpatch: $(basename "$p")"
 	else
 		sed 's/^/# /' <<<"$out"

@@ -5,7 +5,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev ccache git perl python3
-	qemu-system-x86 python3-drgn busybox-static util-linux kmod cpio rsync xz-utils
+	qemu-system-x86 python3-drgn python3-ply python3-git busybox-static util-linux
+	e2fsprogs kmod cpio rsync xz-utils
 	zstd ca-certificates debian-archive-keyring)
 missing=()
 for p in "${pkgs[@]}"; do

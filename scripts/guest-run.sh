@@ -52,7 +52,7 @@ append+=" harness_vmlinux=$vmlinux harness_swap_mb=1024 harness_tlbtick=$tick ha
 say "guest: booting $(basename "$kernel") ($mem, $cpus CPUs, TCG) for '$*' (log: $rd/console.log)"
 start=$(date +%s)
 set +e
-timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg -m "$mem" -smp "$cpus" \
+timeout -k 10 "$timeout" qemu-system-x86_64 -accel "tcg,thread=${TCG_THREAD:-single}" -m "$mem" -smp "$cpus" \
 	-nodefaults -display none -no-reboot \
 	-serial "file:$rd/console.log" \
 	-kernel "$kernel" -append "$append" \

@@ -57,6 +57,8 @@ def parse_tap(path):
         if directive.upper().startswith('SKIP'):
             results.append(('SKIP', name, directive[4:].strip() or
                             'test exited with ksft_skip (4)'))
+        elif ok == 'ok' and directive:
+            results.append(('PASS', name + ' [' + directive + ']', ''))
         elif ok == 'ok':
             results.append(('PASS', name, ''))
         else:
@@ -113,7 +115,7 @@ def main():
             line += ', %d skipped' % c['SKIP']
         print(line)
         for st, name, why in res:
-            if st == 'PASS' and '[subtests:' in name:
+            if st == 'PASS' and '[' in name:
                 print('    PASS %s' % name)
             elif st != 'PASS':
                 print('    %s %s%s' % (st, name, (': ' + why) if why else ''))
