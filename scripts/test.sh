@@ -24,7 +24,7 @@ if has checkpatch; then
 	args+=("checkpatch=tap:$res/checkpatch.tap")
 fi
 guest_suites=""
-has damon && guest_suites+=" damon"
+has damon && guest_suites+=" damon-timing damon"
 has mm && guest_suites+=" mm"
 built=false
 if [ -n "$guest_suites" ] || has bisect; then
