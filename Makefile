@@ -47,7 +47,7 @@ patches:
 	scripts/format-patches.sh
 
 clean:
-	rm -rf "$(CACHE)/build" "$(CACHE)/run" "$(CACHE)/results" "$(CACHE)/bisect-tree"
+	rm -rf "$(CACHE)/build" "$(CACHE)/run" "$(CACHE)/results"
 
 distclean:
 	rm -rf "$(CACHE)"
