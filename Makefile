@@ -4,11 +4,12 @@ SHELL := /bin/bash
 CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/damos-order
 export CACHE
 
-.PHONY: all test deps base worktree guest kunit selftests check patches clean distclean help
+.PHONY: all demo test deps base worktree guest kunit selftests check patches clean distclean help
 
 all: help
 
 help:
+	@echo "make demo       the THP hot-memory inflation fixed, in a booted patched kernel"
 	@echo "make test       everything: checkpatch, bisect builds, KUnit, guest selftests"
 	@echo "make base       fetch the pinned v7.3 base (KSRC=/path for your own tree)"
 	@echo "make worktree   base + patches/ applied with git am in \$$CACHE/linux"
@@ -18,6 +19,9 @@ help:
 	@echo "make check      checkpatch --strict on patches/"
 	@echo "make clean      drop build outputs and run logs (keeps base and ccache)"
 	@echo "make distclean  drop all of \$$CACHE"
+
+demo:
+	scripts/demo.sh
 
 test:
 	scripts/test.sh

@@ -5,7 +5,7 @@
 set -u
 build=$1
 shift
-suites=${*:-damon-timing damon mm}
+suites=${*:-damon-timing damon mm demo}
 timeout=${KSFT_TIMEOUT:-900}
 
 # These upstream tests assert how fast DAMON's adaptive regions converge on
@@ -118,6 +118,14 @@ run_mm() {
 		done
 	} 2>&1 | tee /tmp/out/mm.tap
 	cd /tmp || return 1
+}
+
+# The demo scenario (guest/demo.py) at a small size, with the thresholds of
+# README "make demo" checked as TAP.
+run_demo() {
+	python3 "$build/demo/demo.py" --hotset "$build/demo/hotset" \
+		--damo "$build/demo/damo" --size 64 --hot-pct 25 --dense 256 \
+		--tap /tmp/out/demo.tap
 }
 
 for s in $suites; do

@@ -18,6 +18,10 @@ mkdir -p "$out/mm"
 make -s -C "$src/tools/testing/selftests/mm" OUTPUT="$out/mm" \
 	"$out/mm/khugepaged" "$out/mm/split_huge_page_test" >>"$out/build.log" 2>&1 ||
 	{ tail -n 30 "$out/build.log" >&2; die "mm selftests did not build"; }
-# Our own guest-side runner and helpers.
+# Our own guest-side runner, and the demo at test size (guest/demo.py).
 cp "$TOP/guest/run-tests.sh" "$out/"
+mkdir -p "$out/demo"
+gcc -O2 -Wall -Wextra -Werror -o "$out/demo/hotset" "$TOP/demo/hotset.c"
+cp "$TOP/guest/demo.py" "$out/demo/"
+ln -sfn "$("$TOP/scripts/fetch-damo.sh")" "$out/demo/damo"
 say "selftests: ready in $out"

@@ -26,7 +26,7 @@ def parse_tap(path):
     tests, but their totals and skip reasons are kept as a note, so a
     program that passes while skipping subtests says so."""
     results, plan = [], None
-    nested, skips = None, {}
+    nested, skips, output = None, {}, []
     try:
         lines = open(path, errors='replace').read().splitlines()
     except OSError as e:
@@ -46,6 +46,8 @@ def parse_tap(path):
             continue
         m = TAP_RE.match(line)
         if not m:
+            if line.startswith('#'):
+                output.append(line)
             continue
         ok, _num, name, directive = m.groups()
         directive = directive or ''
@@ -62,7 +64,13 @@ def parse_tap(path):
         elif ok == 'ok':
             results.append(('PASS', name, ''))
         else:
-            results.append(('FAIL', name, directive))
+            # Keep the end of what the failing program printed, so that a
+            # CI log that only shows this summary still says why.
+            tail = [l for l in output if l.strip('# ') and
+                    not l.startswith('# selftests: ')][-15:]
+            results.append(('FAIL', name, directive +
+                            ''.join('\n        ' + l for l in tail)))
+        output = []
     if plan is not None and len(results) < plan:
         for i in range(plan - len(results)):
             results.append(('FAIL', '(missing result %d of %d)' %

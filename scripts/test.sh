@@ -8,7 +8,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-suites=${SUITES:-checkpatch bisect kunit damon mm}
+suites=${SUITES:-checkpatch bisect kunit damon mm demo}
 has() { case " $suites " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 res=$CACHE/results
 rm -rf "$res"
@@ -26,6 +26,7 @@ fi
 guest_suites=""
 has damon && guest_suites+=" damon-timing damon"
 has mm && guest_suites+=" mm"
+has demo && guest_suites+=" demo"
 built=false
 if [ -n "$guest_suites" ] || has bisect; then
 	# The full series first: the bisect builds then hit ccache.
