@@ -449,6 +449,9 @@ def _demo(args, backing, shm, window):
 
         # b: split the THP ranges smaps shows; keep khugepaged away
         thp = hs.thp_ranges()
+        if not thp:
+            raise SystemExit('demo: smaps shows no THP in the region: the '
+                             'kernel gave the workload no THPs')
         lo, hi = min(s for s, _ in thp), max(e for _, e in thp)
         say('phase b: DAMOS_SPLIT of %s (%s MiB of THP ranges from smaps); '
             'THP for MADV_HUGEPAGE only from now on' %
