@@ -601,7 +601,7 @@ def main():
     p.add_argument('--order', type=int, default=4)
     p.add_argument('--window', type=int, default=10)
     p.add_argument('--min-regions', type=int, default=200)
-    p.add_argument('--backing', default='anon shmem')
+    p.add_argument('--backing', default='anon')
     p.add_argument('--tap')
     args = p.parse_args()
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))

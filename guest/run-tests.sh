@@ -135,7 +135,7 @@ run_mm() {
 run_demo() {
 	python3 "$build/demo/demo.py" --hotset "$build/demo/hotset" \
 		--damo "$build/demo/damo" --size 64 --hot-pct 25 --dense 256 \
-		--tap /tmp/out/demo.tap
+		--backing "anon shmem" --tap /tmp/out/demo.tap
 }
 
 for s in $suites; do
