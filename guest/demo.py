@@ -14,7 +14,7 @@ Phases, one table row each:
            huge=advise) once the THPs exist, so khugepaged leaves memory
            that is not MADV_HUGEPAGE'd alone, while DAMOS_COLLAPSE (forced,
            like MADV_COLLAPSE) still works.  (A DAMOS_NOHUGEPAGE scheme,
-           the per-range alternative tested by damos_split_khugepaged.py,
+           the per-range alternative tested by damos_split_recollapse.py,
            would make phase d fail: MADV_COLLAPSE refuses VM_NOHUGEPAGE
            VMAs, and lifting it per DAMON region leaves VMAs smaller than a
            PMD, where mTHP collapse does not work.)
