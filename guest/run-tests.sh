@@ -111,7 +111,8 @@ run_mm() {
 			for attempt in 1 2; do
 				echo "# selftests: mm: $t (attempt $attempt)"
 				# shellcheck disable=SC2086
-				timeout "$timeout" ./$t 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^/# /'
+				timeout "$timeout" ./$t 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^/# /' |
+					tee /tmp/ks-mm/last.out
 				rc=${PIPESTATUS[0]}
 				[ "$rc" = 0 ] || [ "$rc" = 4 ] && break
 			done
@@ -121,7 +122,9 @@ run_mm() {
 			   else
 				echo "ok $n selftests: mm: $t # failed attempt 1 (output above), passed attempt 2"
 			   fi ;;
-			4) echo "ok $n selftests: mm: $t # SKIP" ;;
+			4) # the program's own last skip line is the reason
+			   why=$(grep -i 'skip' /tmp/ks-mm/last.out | tail -n 1 | sed 's/^[# ]*//')
+			   echo "ok $n selftests: mm: $t # SKIP ${why:-exited with ksft_skip (4), no reason printed}" ;;
 			124) echo "not ok $n selftests: mm: $t # TIMEOUT $timeout seconds" ;;
 			*) echo "not ok $n selftests: mm: $t # exit=$rc" ;;
 			esac
@@ -134,7 +137,7 @@ run_mm() {
 # README "make demo" checked as TAP.
 run_demo() {
 	python3 "$build/demo/demo.py" --hotset "$build/demo/hotset" \
-		--damo "$build/demo/damo" --size 64 --hot-pct 25 --dense 256 \
+		--damo "$build/demo/damo" --size 64 --hot-pct 50 --dense 2048 \
 		--backing "anon shmem" --tap /tmp/out/demo.tap
 }
 

@@ -7,10 +7,17 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 dest=$CACHE/tools/damo
+DAMO_VERSION=${DAMO_VERSION:-3.4.1-1}
 if [ ! -x "$dest/usr/bin/damo" ]; then
 	dl=$CACHE/download/damo
 	rm -rf "$dl"
-	apt_download sid damo "$dl" || die "could not download damo from sid"
+	# The demo was written and measured against damo 3.4.1 (its command line
+	# and sysfs use); take that version while sid has it, else sid's
+	# current one, with a warning.
+	if ! apt_download sid "damo=$DAMO_VERSION" "$dl"; then
+		say "damo: sid no longer has $DAMO_VERSION; trying its current damo (the demo may need changes)"
+		apt_download sid damo "$dl" || die "could not download damo from sid"
+	fi
 	rm -rf "$dest"
 	mkdir -p "$dest"
 	dpkg -x "$dl"/damo_*.deb "$dest"

@@ -21,6 +21,8 @@ while kill -0 "$pid" 2>/dev/null; do
 done
 rc=0
 wait "$pid" || rc=$?
+# kunit.py's JSON has no skip reasons: keep the raw KTAP next to it.
+cp "$KUNIT_OUT/test.log" "${json%.json}.ktap" 2>/dev/null || true
 grep -E '^\[..:..:..\] (Testing complete|.*(FAILED|CRASHED|SKIPPED))' "$KUNIT_OUT/kunit.log" >&2 || true
 [ -s "$json" ] || { tail -n 40 "$KUNIT_OUT/kunit.log" >&2; say "kunit: no results (log: $KUNIT_OUT/kunit.log)"; }
 exit "$rc"

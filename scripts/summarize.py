@@ -86,6 +86,17 @@ def parse_kunit_json(path):
     except (OSError, ValueError) as e:
         return [('FAIL', '(no results)', str(e))]
     results = []
+    # Skip reasons, from the raw KTAP that scripts/kunit.sh keeps beside
+    # the JSON ("ok N name # SKIP reason").
+    reasons = {}
+    try:
+        for line in open(re.sub(r'\.json$', '', path) + '.ktap',
+                         errors='replace'):
+            m = re.match(r'^\s*(?:not )?ok \d+ (\S+) # SKIP\s*(.*)$', line)
+            if m:
+                reasons[m.group(1)] = m.group(2).strip()
+    except OSError:
+        pass
 
     def walk(group, prefix):
         name = group.get('name', '')
@@ -93,8 +104,11 @@ def parse_kunit_json(path):
         for case in group.get('test_cases', []):
             st = case.get('status')
             full = '.'.join(here + [case['name']])
+            why = '' if st == 'PASS' else st
+            if st == 'SKIP':
+                why = reasons.get(case['name'], 'no reason in the KTAP log')
             results.append(({'PASS': 'PASS', 'SKIP': 'SKIP'}.get(st, 'FAIL'),
-                            full, '' if st in ('PASS', 'SKIP') else st))
+                            full, why))
         for sub in group.get('sub_groups', []):
             walk(sub, here)
     walk(root, [])
