@@ -24,13 +24,16 @@ say "demo: [3/4] hotset workload and damo"
 tools=$CACHE/build/tools
 mkdir -p "$tools"
 gcc -O2 -Wall -Wextra -Werror -o "$tools/hotset" "$TOP/demo/hotset.c"
+# The guest sees the host's / but has its own /tmp: run the demo from the
+# cache, so that a clone under /tmp works too.
+cp "$TOP/guest/demo.py" "$tools/demo.py"
 damo=$("$TOP/scripts/fetch-damo.sh")
 
 say "demo: [4/4] booting the guest and running the phases (a few minutes under TCG)"
 rc=0
 eval "args=(${DEMO_ARGS:-})"
 "$TOP/scripts/guest-run.sh" -n demo -t "${DEMO_TIMEOUT:-2400}" -- \
-	python3 "$TOP/guest/demo.py" --hotset "$tools/hotset" --damo "$damo" \
+	python3 "$tools/demo.py" --hotset "$tools/hotset" --damo "$damo" \
 	${args[@]+"${args[@]}"} || rc=$?
 out=$RUN_DIR/demo/out/output
 if [ "$rc" != 0 ]; then

@@ -26,6 +26,11 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -gt 0 ] || die "guest-run: no command"
+# The guest mounts the host's / read-only but has its own /tmp.
+case "$CACHE/" in /tmp/*) die "guest-run: CACHE=$CACHE is under /tmp, which the guest does not see; use another directory" ;; esac
+for a in "$@"; do
+	case "$a" in /tmp/*) [ -e "$a" ] && die "guest-run: $a is under the host's /tmp, which the guest does not see (it has its own /tmp)" ;; esac
+done
 kernel=${GUEST_KERNEL:-$GUEST_OUT/arch/x86/boot/bzImage}
 vmlinux=${GUEST_VMLINUX:-$GUEST_OUT/vmlinux}
 [ -f "$kernel" ] || die "no guest kernel at $kernel: run 'make guest' first"
