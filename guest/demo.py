@@ -600,9 +600,9 @@ def phase_d(args, hs, lo, hi):
     rd = row('d', hs, seen // 5, wrong // 5, st,
              'dense block: %s of %s MiB in %s folios%s' %
              (mib(h.get(args.order, 0)), mib(dense_pages * PAGE), size,
-              '; chunks left: %s of %d' %
-              (','.join(map(str, left)), dense_pages * PAGE // chunk)
-              if left else ''))
+              '; %d of %d chunks left: #%s' %
+              (len(left), dense_pages * PAGE // chunk,
+               ',#'.join(map(str, left))) if left else ''))
     rd['dense_in_order'] = h.get(args.order, 0) / (dense_pages * PAGE)
     r = run([args.damo, 'stop'])
     flush_log('then')
