@@ -18,19 +18,21 @@ Phases, one table row each:
            would make phase d fail: MADV_COLLAPSE refuses VM_NOHUGEPAGE
            VMAs, and lifting it per DAMON region leaves VMAs smaller than a
            PMD, where mTHP collapse does not work.)
-  c        DAMOS_PAGEOUT of what DAMON now sees cold (zram swap).  For
-           shmem, "resident" is the file's memory (the Shmem growth in
-           /proc/meminfo), not its mapped part: a split unmaps file folios,
-           and vaddr pageout only reaches mapped pages
+  c        DAMOS_PAGEOUT of what DAMON now sees cold (zram swap); anon
+           only: a split unmaps shmem (file) folios and only touched pages
+           are mapped again, so vaddr's pageout cannot reach the cold part.
+           For shmem, "resident" is the file's memory (the Shmem growth in
+           /proc/meminfo), not its mapped part
   d        DAMOS_COLLAPSE to an mTHP target_order of what DAMON sees hot, set
            up with damo (started paused) plus sysfs writes of target_order,
            which damo does not know, and of pause
   e        khugepaged (scanning every 100 ms throughout): split THP ranges
            that were collapsed back to 2 MiB
 
-Usage: demo.py --ksft DIR --hotset PATH --damo PATH [--size MiB]
+Usage: demo.py --hotset PATH --damo PATH [--size MiB]
                [--hot-pct N] [--dense KiB] [--backing anon|shmem]
-               [--order N] [--tap FILE]
+               [--order N] [--window S] [--recollapse-wait S]
+               [--no-reference] [--tap FILE]
 With --tap, the issue's thresholds are checked and written as TAP.
 """
 import argparse
@@ -53,7 +55,13 @@ KPF_COMPOUND_HEAD, KPF_COMPOUND_TAIL = 15, 16
 log = []
 
 
+T0 = time.time()
+STAMP = [False]
+
+
 def say(msg):
+    if STAMP[0]:
+        msg = '[%6.1f] %s' % (time.time() - T0, msg)
     print(msg, flush=True)
 
 
@@ -328,6 +336,8 @@ def tried_regions(i):
 def hot_view(hs, scheme, window, snapshots=5):
     """DAMON's hot estimate of the region: mean over snapshots of the bytes
     in regions with nr_accesses > 0, and of those the truly cold bytes."""
+    say('  monitoring for %d s, then %d snapshots of DAMON\'s view' %
+        (window, snapshots))
     time.sleep(window)
     seen = wrong = 0
     for _ in range(snapshots):
@@ -347,6 +357,7 @@ def hot_view(hs, scheme, window, snapshots=5):
 # ---------------------------------------------------------------- phases
 
 rows = []
+phase_t0 = [time.time()]
 
 
 def row(phase, hs, seen, wrong, stats=None, note=''):
@@ -358,7 +369,9 @@ def row(phase, hs, seen, wrong, stats=None, note=''):
          'resident': hs.resident(),
          'hist': hist, 'stats': stats, 'note': note}
     rows.append(r)
-    say('  -> %s' % fmt_row(r))
+    now = time.time()
+    say('  -> %s   [%.0f s]' % (fmt_row(r), now - phase_t0[0]))
+    phase_t0[0] = now
     return r
 
 
@@ -408,6 +421,7 @@ def demo(args, backing):
 
 def _demo(args, backing, shm, window):
     hb = 'shmem:' + shm if shm else 'anon'
+    phase_t0[0] = time.time()
     field = 'ShmemPmdMapped' if shm else 'AnonHugePages'
     say('== %s: %d MiB region, one hot 4 KiB page in %d%% of its THPs, '
         '%d KiB dense hot block ==' % (backing, args.size, args.hot_pct,
@@ -422,18 +436,20 @@ def _demo(args, backing, shm, window):
     set_thp('khugepaged/scan_sleep_millisecs', 100)
     set_thp('khugepaged/alloc_sleep_millisecs', 100)
 
-    # a-never: the THP=never reference, in its own process
-    set_thp('enabled', 'never')
-    say('phase a-never: THP=never reference')
-    ref = Hotset(args, hb, 'never')
-    try:
-        damon = Damon(ref.pid, [], args.min_regions)
-        seen, wrong = hot_view(ref, 0, window)
-        row('a-never', ref, seen, wrong)
-        damon.stop()
-    finally:
-        ref.stop()
-    flush_log('sysfs writes')
+    # a-never: the THP=never reference, in its own process (a table row,
+    # no threshold: make test leaves it out)
+    if args.reference:
+        set_thp('enabled', 'never')
+        say('phase a-never: THP=never reference')
+        ref = Hotset(args, hb, 'never')
+        try:
+            damon = Damon(ref.pid, [], args.min_regions)
+            seen, wrong = hot_view(ref, 0, window)
+            row('a-never', ref, seen, wrong)
+            damon.stop()
+        finally:
+            ref.stop()
+        flush_log('sysfs writes')
 
     # a: the same with THPs
     set_thp('enabled', 'always')
@@ -466,9 +482,13 @@ def _demo(args, backing, shm, window):
                      apply_us=5000000)
         damon.set_schemes([split], commit=True)
         flush_log('sysfs writes')
+        t = time.time()
         wait_until(lambda: hs.smaps().get(field, 0) == 0, 120)
         wait_until(lambda: damon.stats(1)['sz_applied'] > 0, 60)
         st_split = damon.stats(1)
+        say('  split: %s of %s MiB applied, %s MiB of %s left, after %.0f s'
+            % (mib(st_split['sz_applied']), mib(hi - lo),
+               mib(hs.smaps().get(field, 0)), field, time.time() - t))
         # A fresh monitoring window: a new kdamond, so no region keeps the
         # access history of the THPs (the same start as the reference).
         # Its split scheme only finds something to split if khugepaged
@@ -478,25 +498,16 @@ def _demo(args, backing, shm, window):
         seen, wrong = hot_view(hs, 0, window)
         rb = row('b', hs, seen, wrong, st_split)
 
-        # c: page out what DAMON sees cold for 2 s (20 aggregations)
-        say('phase c: DAMOS_PAGEOUT of regions with nr_accesses 0 for >= 2 s')
-        pageout = dict(action='pageout', lo=lo, hi=hi, nr_acc=(0, 0),
-                       age=(20, UINT_MAX), apply_us=1000000)
-        damon.set_schemes([split, pageout], commit=True)
-        flush_log('sysfs writes')
-        last = [None, None]
-
-        def settled():
-            # paged out something, and RSS steady over two 5 s polls
-            rss = hs.resident()
-            done = damon.stats(2)['sz_applied'] > 0 and \
-                None not in last and \
-                max(last + [rss]) - min(last + [rss]) < (1 << 20)
-            last[:] = [last[1], rss]
-            return done
-        wait_until(settled, 300, step=5)
-        seen, wrong = hot_view(hs, 0, window)
-        rc = row('c', hs, seen, wrong, damon.stats(2))
+        # c: page out what DAMON sees cold for 2 s (20 aggregations).
+        # Not for shmem: the split unmapped the file's folios and only the
+        # touched pages were mapped again, so vaddr's pageout has nothing
+        # cold left to reach (paddr would see the file's pages).
+        rc = None
+        if shm:
+            say('phase c: skipped for shmem (the split unmapped the cold '
+                'file pages: out of reach of vaddr pageout)')
+        else:
+            rc = phase_c(damon, hs, split, lo, hi, window)
         resplit = damon.stats(1)['sz_applied']
         damon.stop()
         # damo cannot read back a 'split' scheme: leave it none
@@ -512,14 +523,14 @@ def _demo(args, backing, shm, window):
             rd = phase_d(args, hs, lo, hi)
 
         # e: khugepaged has been scanning every 100 ms all along
-        time.sleep(window)
+        time.sleep(args.recollapse_wait)
         huge = hs.huge_pmd_ranges()
         note = ('%d of %d split THP ranges re-collapsed (%d re-split by '
                 'DAMOS during b-c, %d huge now)' %
                 (resplit // PMD + huge, len(range(lo, hi, PMD)),
                  resplit // PMD, huge))
-        re_ = row('e', hs, rd['seen'] if rd else rc['seen'],
-                  rd['wrong'] if rd else rc['wrong'], None, note)
+        last = rd or rc or rb
+        re_ = row('e', hs, last['seen'], last['wrong'], None, note)
         re_['recollapsed'] = resplit // PMD + huge
     finally:
         hs.stop()
@@ -528,6 +539,35 @@ def _demo(args, backing, shm, window):
         except OSError:
             pass
     return hs, ra, rb, rc, rd, re_
+
+
+def phase_c(damon, hs, split, lo, hi, window):
+    """Page out what DAMON sees cold for 2 s (20 aggregations)."""
+    say('phase c: DAMOS_PAGEOUT of regions with nr_accesses 0 for >= 2 s')
+    pageout = dict(action='pageout', lo=lo, hi=hi, nr_acc=(0, 0),
+                   age=(20, UINT_MAX), apply_us=1000000)
+    damon.set_schemes([split, pageout], commit=True)
+    flush_log('sysfs writes')
+    last = [None, None]
+
+    def settled():
+        # paged out something, and RSS steady over two 5 s polls
+        rss = hs.resident()
+        applied = damon.stats(2)['sz_applied']
+        say('  pageout: RSS %s MiB, %s MiB paged out so far' %
+            (mib(rss), mib(applied)))
+        done = applied > 0 and \
+            None not in last and \
+            max(last + [rss]) - min(last + [rss]) < (1 << 20)
+        last[:] = [last[1], rss]
+        return done
+    t = time.time()
+    wait_until(settled, 300, step=5)
+    say('  pageout: RSS %s MiB, settled after %.0f s' %
+        (mib(hs.resident()), time.time() - t))
+    seen, wrong = hot_view(hs, 0, window)
+    rc = row('c', hs, seen, wrong, damon.stats(2))
+    return rc
 
 
 def phase_d(args, hs, lo, hi):
@@ -627,9 +667,18 @@ def main():
     # run): 20 s for every phase, the THP=never reference included.
     p.add_argument('--window', type=int, default=20)
     p.add_argument('--min-regions', type=int, default=200)
+    # Phase e: seconds khugepaged (100 ms scans) gets after phase d, on top
+    # of the minutes it scanned during b-d.  A 64 MiB region is one scan
+    # pass every 0.4 s (pages_to_scan 4096), so 5 s are 12 more passes.
+    p.add_argument('--recollapse-wait', type=int, default=20)
+    p.add_argument('--no-reference', dest='reference', action='store_false',
+                   help='leave out the THP=never reference row (a-never)')
     p.add_argument('--backing', default='anon')
     p.add_argument('--tap')
+    p.add_argument('--timestamps', action='store_true',
+                   help='prefix every output line with the seconds since start')
     args = p.parse_args()
+    STAMP[0] = args.timestamps
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
 
     results = []

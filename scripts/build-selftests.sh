@@ -24,4 +24,8 @@ mkdir -p "$out/demo"
 gcc -O2 -Wall -Wextra -Werror -o "$out/demo/hotset" "$TOP/demo/hotset.c"
 cp "$TOP/guest/demo.py" "$out/demo/"
 ln -sfn "$("$TOP/scripts/fetch-damo.sh")" "$out/demo/damo"
+# The benchmark (make bench; its smoke run in make test).
+mkdir -p "$out/bench"
+gcc -O2 -Wall -Wextra -Werror -o "$out/bench/benchmem" "$TOP/bench/benchmem.c"
+cp "$TOP/bench/bench.py" "$out/bench/"
 say "selftests: ready in $out"

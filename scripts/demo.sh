@@ -31,6 +31,7 @@ damo=$("$TOP/scripts/fetch-damo.sh")
 
 say "demo: [4/4] booting the guest and running the phases (a few minutes under TCG)"
 rc=0
+args=()
 eval "args=(${DEMO_ARGS:-})"
 "$TOP/scripts/guest-run.sh" -n demo -t "${DEMO_TIMEOUT:-2400}" -- \
 	python3 "$tools/demo.py" --hotset "$tools/hotset" --damo "$damo" \

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Boot the guest kernel in QEMU (TCG), run a command in it, return its exit code.
 #
-#   guest-run.sh [-n NAME] [-t TIMEOUT_S] [-m MEM] [-c CPUS] [--no-tick] -- CMD [ARGS...]
+#   guest-run.sh [-n NAME] [-t TIMEOUT_S] [-m MEM] [-c CPUS] [--no-tick] [--kunit] -- CMD [ARGS...]
 #
+# --kunit boots with kunit.enable=1: the KUnit suites built into the guest
+# kernel run before init, their KTAP in the console log.
 # The guest's root is the host's / over read-only 9p (see guest/init.sh). The
 # command runs as root in /tmp of the guest; its output (also on the console)
 # and anything it writes to /tmp/out land in $RUN_DIR/NAME/out. The run fails
@@ -13,7 +15,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-name=run timeout=1800 mem=3G cpus=2 tick=${TLBTICK_US:-1000}
+name=run timeout=1800 mem=3G cpus=2 tick=${TLBTICK_US:-1000} kunit=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-n) name=$2; shift 2 ;;
@@ -21,6 +23,7 @@ while [ $# -gt 0 ]; do
 	-m) mem=$2; shift 2 ;;
 	-c) cpus=$2; shift 2 ;;
 	--no-tick) tick=0; shift ;;
+	--kunit) kunit=1; shift ;;
 	--) shift; break ;;
 	*) die "guest-run: unknown option $1" ;;
 	esac
@@ -53,8 +56,9 @@ mkdir -p "$rd/out"
 
 append="console=ttyS0 root=r rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
 append+=" init=$TOP/guest/init.sh panic_on_warn=1 panic=-1 oops=panic nokaslr loglevel=6"
+[ "$kunit" = 1 ] && append+=" kunit.enable=1"
 append+=" harness_vmlinux=$vmlinux harness_swap_mb=1024 harness_tlbtick=$tick harness_tlbtick_bin=$tools/tlbtick"
-say "guest: booting $(basename "$kernel") ($mem, $cpus CPUs, TCG) for '$*' (log: $rd/console.log)"
+say "guest $name: booting $(basename "$kernel") ($mem, $cpus CPUs, TCG) for '$*' (log: $rd/console.log)"
 start=$(date +%s)
 set +e
 timeout -k 10 "$timeout" qemu-system-x86_64 -accel "tcg,thread=${TCG_THREAD:-single}" -m "$mem" -smp "$cpus" \
@@ -75,7 +79,7 @@ while kill -0 "$qpid" 2>/dev/null; do
 	done
 	if kill -0 "$qpid" 2>/dev/null; then
 		last=$(tail -n 1 "$rd/out/output" 2>/dev/null | cut -c1-100)
-		say "guest: $(($(date +%s) - start)) s: ${last:-booting}"
+		say "guest $name: $(($(date +%s) - start)) s: ${last:-booting}"
 	fi
 done
 wait "$qpid"
@@ -89,17 +93,17 @@ splats=$(grep -aE "$splat_re" "$rd/console.log" || true)
 printf '%s' "$splats" >"$rd/splats"
 rc=125
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
-	say "guest: TIMEOUT after ${timeout} s"
+	say "guest $name: TIMEOUT after ${timeout} s"
 elif [ ! -f "$rd/out/rc" ]; then
-	say "guest: no exit code (qemu rc $qrc); console tail:"
+	say "guest $name: no exit code (qemu rc $qrc); console tail:"
 	tail -n 30 "$rd/console.log" >&2
 else
 	rc=$(cat "$rd/out/rc")
 fi
 if [ -n "$splats" ]; then
-	say "guest: kernel splat in $rd/console.log:"
+	say "guest $name: kernel splat in $rd/console.log:"
 	grep -aE -A 25 "$splat_re" "$rd/console.log" | head -n 60 >&2
 	rc=125
 fi
-say "guest: done in $elapsed s, exit code $rc"
+say "guest $name: done in $elapsed s, exit code $rc"
 exit "$rc"

@@ -1,8 +1,28 @@
 #!/usr/bin/env bash
-# DAMON KUnit suites on UML with kunit.py, results as JSON in $1.
+# DAMON KUnit suites, results as JSON (kunit.py's format) in JSON.
+#   kunit.sh [JSON [SRC]]              build and run them on UML (kunit.py run)
+#   kunit.sh --parse CONSOLE_LOG JSON  parse the KTAP that a guest kernel with
+#                                      the suites built in printed at boot
+#                                      (kunit.py parse); make test does this
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
+
+if [ "${1:-}" = --parse ]; then
+	log=$2 json=$3
+	rm -f "$json"
+	[ -s "$log" ] || die "kunit: no console log at $log"
+	# The raw KTAP without the kernel's timestamps, for the summary's skip
+	# reasons (kunit.py's JSON has none).
+	sed -n 's/^\[ *[0-9.]*\] //; /KTAP version\|TAP version/,$p' "$log" |
+		grep -aE '^ *(KTAP|TAP version|1\.\.|ok |not ok |# )' >"${json%.json}.ktap" || true
+	grep -qE '^ *(not )?ok ' "${json%.json}.ktap" ||
+		die "kunit: no KTAP results in $log (a kernel without the DAMON KUnit suites, or kunit.enable=0?)"
+	python3 "$WORK_TREE/tools/testing/kunit/kunit.py" parse --json="$json" "$log" >"${json%.json}.log" 2>&1 || true
+	grep -E 'Testing complete|(FAILED|CRASHED|SKIPPED)' "${json%.json}.log" >&2 || true
+	[ -s "$json" ] || { tail -n 30 "${json%.json}.log" >&2; die "kunit: kunit.py parse wrote no results"; }
+	exit 0
+fi
 
 json=${1:-$KUNIT_OUT/results.json}
 src=${2:-$WORK_TREE}

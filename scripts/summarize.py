@@ -3,8 +3,13 @@
 """Summarize test results: per-suite counts, every failure and skip with its
 reason, and a last line "N passed, N failed[, N skipped]".
 
-Usage: summarize.py SUITE=KIND:PATH ...   KIND is tap, kunit-json or missing
-("missing" marks a suite that could not run: counted as one failure).
+Usage: summarize.py [--times FILE] SUITE=KIND:PATH ...
+KIND is tap, kunit-json or missing ("missing" marks a suite that could not
+run: counted as one failure).  FILE holds wall times, one
+"STEP<TAB>PROGRAM<TAB>SECONDS" line each (PROGRAM empty for a whole step or
+suite): they are printed as a column, a suite's time on its line, each
+guest program's on its own line, and the steps without results (deps,
+guests, total) at the end.
 Exit status 1 when anything failed.
 """
 import json
@@ -117,9 +122,37 @@ def parse_kunit_json(path):
     return results
 
 
+def read_times(path):
+    times = {}
+    try:
+        for line in open(path):
+            f = line.rstrip('\n').split('\t')
+            if len(f) == 3 and f[2].isdigit():
+                times[(f[0], f[1])] = times.get((f[0], f[1]), 0) + int(f[2])
+    except OSError:
+        pass
+    return times
+
+
+def fmt_time(sec):
+    if sec is None:
+        return '%8s' % ''
+    if sec >= 60:
+        return '%3d:%02d m' % (sec // 60, sec % 60)
+    return '%6d s' % sec
+
+
 def main():
     total = {'PASS': 0, 'FAIL': 0, 'SKIP': 0}
-    for arg in sys.argv[1:]:
+    argv = sys.argv[1:]
+    times = {}
+    while argv and argv[0] == '--times':
+        times.update(read_times(argv[1]))
+        argv = argv[2:]
+    shown = set()
+    if times:
+        print('%-12s %-34s %8s' % ('suite', 'results', 'time'))
+    for arg in argv:
         suite, spec = arg.split('=', 1)
         kind, path = spec.split(':', 1)
         if kind == 'tap':
@@ -132,15 +165,35 @@ def main():
         for st, _, _ in res:
             c[st] += 1
             total[st] += 1
-        line = '%-12s %3d passed, %d failed' % (suite + ':', c['PASS'], c['FAIL'])
+        line = '%3d passed, %d failed' % (c['PASS'], c['FAIL'])
         if c['SKIP']:
             line += ', %d skipped' % c['SKIP']
-        print(line)
+        if times:
+            shown.add(suite)
+            line = '%-34s %s' % (line, fmt_time(times.get((suite, ''))))
+        print('%-12s %s' % (suite + ':', line))
+        matched = set()
         for st, name, why in res:
-            if st == 'PASS' and '[' in name:
-                print('    PASS %s' % name)
+            # "name [directive]" -> the name the times file has
+            key = (suite, re.sub(r' \[.*$', '', name))
+            matched.add(key)
+            t = times.get(key)
+            col = fmt_time(t) + '  ' if times else ''
+            if st == 'PASS' and ('[' in name or t is not None):
+                print('    %sPASS %s' % (col, name))
             elif st != 'PASS':
-                print('    %s %s%s' % (st, name, (': ' + why) if why else ''))
+                print('    %s%s %s%s' % (col, st, name,
+                                        (': ' + why) if why else ''))
+        # timed programs whose TAP lines have other names (the demo's
+        # checks come from one program run per backing)
+        for (s_, prog), sec in sorted(times.items()):
+            if s_ == suite and prog and (s_, prog) not in matched:
+                print('    %s  RUN  %s' % (fmt_time(sec), prog))
+    for (step, prog), sec in sorted(times.items(), key=lambda kv:
+                                    kv[0][0] == 'total'):
+        if not prog and step not in shown:
+            print('%-12s %-34s %s' % (step + ':', 'wall time' if
+                                      step == 'total' else '', fmt_time(sec)))
     line = '%d passed, %d failed' % (total['PASS'], total['FAIL'])
     if total['SKIP']:
         line += ', %d skipped' % total['SKIP']

@@ -1,36 +1,63 @@
 #!/usr/bin/env bash
 # make test: everything, on the series in patches/ applied to the base.
 #   checkpatch --strict on each patch, guest kernel build at each patch
-#   (bisectability), KUnit (UML), and in a QEMU guest on the patched debug
-#   kernel: the DAMON kselftests and the mm THP selftests. Last line:
-#   "N passed, N failed[, N skipped]". SUITES="checkpatch kunit ..." limits it.
+#   (bisectability), KUnit (UML), and in QEMU guests on the patched debug
+#   kernel: the DAMON kselftests, the mm THP selftests and the demo scenario.
+#   Last line: "N passed, N failed[, N skipped]". SUITES="checkpatch kunit ..."
+#   limits it. The summary gives every step's and guest program's wall time.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 suites=${SUITES:-checkpatch bisect kunit damon mm demo}
 has() { case " $suites " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
-res=$CACHE/results
+res=$CACHE/results/test
 rm -rf "$res"
 mkdir -p "$res"
+times=$res/times.tsv
 args=()
 t0=$(date +%s)
 
-"$TOP/scripts/deps.sh"
-"$TOP/scripts/worktree.sh"
+# timed STEP CMD...: run CMD, add "STEP<TAB><TAB>seconds" to the times file.
+timed() {
+	local step=$1 start rc=0
+	shift
+	start=$(date +%s)
+	"$@" || rc=$?
+	printf '%s\t\t%s\n' "$step" $(($(date +%s) - start)) >>"$times"
+	return "$rc"
+}
+
+timed deps "$TOP/scripts/deps.sh"
+timed worktree "$TOP/scripts/worktree.sh"
 
 if has checkpatch; then
-	"$TOP/scripts/checkpatch.sh" >"$res/checkpatch.tap"
+	timed checkpatch "$TOP/scripts/checkpatch.sh" >"$res/checkpatch.tap"
 	args+=("checkpatch=tap:$res/checkpatch.tap")
 fi
-guest_suites=""
-has damon && guest_suites+=" damon-timing damon"
-has mm && guest_suites+=" mm"
-has demo && guest_suites+=" demo"
+
+# The guest suites run in two QEMU guests at once. Each guest is one TCG
+# thread (two vCPUs), so two guests use the machine's two cores, and the
+# second costs no time of the first. The groups are balanced by the times
+# measured (README "Timings"): the DAMON kselftests in one guest, the mm
+# THP tests and the demo scenario in the other. The suites do not depend on
+# each other, and each guest starts from a fresh boot.
+# KUnit: the DAMON suites are built into the guest kernel (config/
+# guest.config) and run at the boot of guest a; kunit.py parses their KTAP
+# from its console log. (make kunit runs them on UML with kunit.py run.)
+group_a="" group_b="" kunit_a=()
+if has kunit; then
+	kunit_a=(--kunit)
+	group_a+=" none"
+fi
+has damon && group_a+=" damon-timing damon"
+has mm && group_b+=" mm"
+has demo && group_b+=" demo"
+guest_suites="$group_a$group_b"
 built=false
 if [ -n "$guest_suites" ] || has bisect; then
 	# The full series first: the bisect builds then hit ccache.
-	"$TOP/scripts/build-guest.sh" && built=true
+	timed build "$TOP/scripts/build-guest.sh" && built=true
 	args+=("build=tap:$res/build.tap")
 	{
 		echo "1..1"
@@ -45,27 +72,57 @@ if [ -n "$guest_suites" ] || has bisect; then
 	} >"$res/build.tap"
 fi
 if has bisect; then
-	"$TOP/scripts/bisect-build.sh" >"$res/bisect.tap" || true
+	timed bisect "$TOP/scripts/bisect-build.sh" >"$res/bisect.tap" || true
 	args+=("bisect=tap:$res/bisect.tap")
 fi
-if has kunit; then
-	"$TOP/scripts/kunit.sh" "$res/kunit.json" || true
-	args+=("kunit=kunit-json:$res/kunit.json")
-fi
+
+# guest_group NAME SUITES...: one guest boot running these suites.
+guest_group() {
+	local name=$1
+	shift
+	local -a opts=()
+	[ "$name" = test-a ] && opts=(${kunit_a[@]+"${kunit_a[@]}"})
+	"$TOP/scripts/guest-run.sh" -n "$name" -t "${GUEST_TIMEOUT:-3600}" ${opts[@]+"${opts[@]}"} -- \
+		"$CACHE/build/selftests/run-tests.sh" "$CACHE/build/selftests" "$@" ||
+		say "test: the guest run $name failed (see above); missing results count as failures"
+}
 if [ -n "$guest_suites" ]; then
-	if $built && "$TOP/scripts/build-selftests.sh"; then
-		"$TOP/scripts/guest-run.sh" -n test -t 3600 -- \
-			"$CACHE/build/selftests/run-tests.sh" "$CACHE/build/selftests" $guest_suites ||
-			say "test: the guest run failed (see above); missing results count as failures"
-		for s in $guest_suites; do
-			args+=("$s=tap:$RUN_DIR/test/out/$s.tap")
+	if $built && timed selftests-build "$TOP/scripts/build-selftests.sh"; then
+		start=$(date +%s)
+		pids=()
+		for g in a b; do
+			eval "group=\$group_$g"
+			[ -n "$group" ] || continue
+			# shellcheck disable=SC2086
+			guest_group "test-$g" $group &
+			pids+=($!)
 		done
-		# A kernel splat anywhere in the run fails it.
-		[ -s "$RUN_DIR/test/splats" ] && args+=("kernel-log=missing:WARN/BUG/lockdep report in $RUN_DIR/test/console.log")
+		for p in "${pids[@]}"; do wait "$p" || true; done
+		printf '%s\t\t%s\n' guests $(($(date +%s) - start)) >>"$times"
+		for g in a b; do
+			eval "group=\$group_$g"
+			for s in $group; do
+				[ "$s" = none ] && continue
+				args+=("$s=tap:$RUN_DIR/test-$g/out/$s.tap")
+			done
+			[ -n "$group" ] || continue
+			cat "$RUN_DIR/test-$g/out/times.tsv" >>"$times" 2>/dev/null || true
+			# A kernel splat anywhere in the run fails it.
+			[ -s "$RUN_DIR/test-$g/splats" ] &&
+				args+=("kernel-log-$g=missing:WARN/BUG/lockdep report in $RUN_DIR/test-$g/console.log")
+		done
+		if has kunit; then
+			timed kunit "$TOP/scripts/kunit.sh" --parse "$RUN_DIR/test-a/console.log" "$res/kunit.json" || true
+			args+=("kunit=kunit-json:$res/kunit.json")
+		fi
 	else
-		for s in $guest_suites; do args+=("$s=missing:guest kernel or selftests did not build"); done
+		for s in $guest_suites; do
+			[ "$s" = none ] && s=kunit
+			args+=("$s=missing:guest kernel or selftests did not build")
+		done
 	fi
 fi
+printf '%s\t\t%s\n' total $(($(date +%s) - t0)) >>"$times"
 say "test: finished in $(($(date +%s) - t0)) s"
 echo
-python3 "$TOP/scripts/summarize.py" "${args[@]}"
+python3 "$TOP/scripts/summarize.py" --times "$times" "${args[@]}"

@@ -1,0 +1,475 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""make bench: what DAMOS_SPLIT and DAMOS_COLLAPSE cost, against the
+kernel's own paths, as ratios of two things measured in the same guest run.
+
+Runs in the guest (scripts/bench.sh boots it), in a copy of the installed
+DAMON kselftests (for _damon_sysfs.py), with bench/benchmem as the target
+process.  Every case starts fresh processes on identical layouts, runs ours
+and the reference back to back, alternating which goes first, and repeats;
+the table gives min and median.  Rows:
+
+  split       DAMOS_SPLIT over M MiB of anon PMD THPs to order N: kdamond
+              CPU time until sz_applied == M, against the CPU time of the
+              write to /sys/kernel/debug/split_huge_pages for the same
+              range and order (the kernel's own range split).  ratio =
+              reference time / ours (> 1: ours is faster).
+  collapse    DAMOS_COLLAPSE target_order 9 over M MiB of 4 KiB anon pages:
+              kdamond CPU time until sz_applied == M, against the CPU time
+              of madvise(MADV_COLLAPSE) on the same layout.  Orders 2 and
+              4: their bytes/s relative to ours at the PMD order.
+  steady      the target touching one word of each page in a loop (ops/s
+              measured inside it) under a stat scheme and, in the same
+              process, a converged scheme (collapse at order 4 and at the
+              PMD order, nothing left to collapse; split, nothing left to
+              split) re-applied every aggregation (100 ms); alternated.
+              ratios: ops/s and kdamond CPU time, converged / stat.
+  sparse      a split scheme over a RESERVE MiB mostly unmapped reservation
+              with 64 MiB touched: kdamond CPU time per second against a
+              stat scheme over the same.
+  scaling     the split and collapse rows' cost per folio at each size,
+              relative to the smallest size.
+
+Usage: bench.py --ksft DIR --benchmem PATH [--sizes 64,256,1024]
+                [--repeat 5] [--seconds 5] [--reserve 4096]
+                [--json FILE] [--csv FILE] [--meta KEY=VALUE ...]
+"""
+import argparse
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+THP = '/sys/kernel/mm/transparent_hugepage'
+PMD_ORDER = 9
+ADMIN = '/sys/kernel/mm/damon/admin/kdamonds/0'
+
+
+def say(msg):
+    print(msg, flush=True)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def write(path, value):
+    with open(path, 'w') as f:
+        f.write(str(value))
+
+
+def thp_setup():
+    """THP for MADV_HUGEPAGE'd memory only (benchmem -l thp), mTHP sizes
+    off (forced collapse ignores them), khugepaged idle."""
+    write(THP + '/enabled', 'madvise')
+    for d in os.listdir(THP):
+        if d.startswith('hugepages-'):
+            try:
+                write('%s/%s/enabled' % (THP, d),
+                      'inherit' if d == 'hugepages-2048kB' else 'never')
+            except OSError:
+                pass
+    write(THP + '/khugepaged/scan_sleep_millisecs', 600000)
+
+
+def cpu_ns(pid):
+    """CPU time of a process (a kthread too), in ns: its process CPU clock
+    (CPUCLOCK_SCHED), or /proc/PID/stat ticks where that is refused."""
+    try:
+        return time.clock_gettime_ns(((~pid) << 3) | 2)
+    except OSError:
+        f = read('/proc/%d/stat' % pid).rsplit(')', 1)[1].split()
+        return (int(f[11]) + int(f[12])) * 10 ** 9 // os.sysconf('SC_CLK_TCK')
+
+
+class Mem:
+    """A benchmem process."""
+
+    def __init__(self, args, size, layout, reserve=0):
+        cmd = [args.benchmem, '-s', str(size), '-l', layout]
+        if reserve:
+            cmd += ['-r', str(reserve)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        w = self.proc.stdout.readline().split()
+        if len(w) != 3 or w[0] != 'ready':
+            self.proc.kill()
+            raise SystemExit('bench: benchmem did not start: %s' % w)
+        self.start, self.end = int(w[1], 16), int(w[2], 16)
+        self.size = self.end - self.start
+        self.pid = self.proc.pid
+
+    def cmd(self, line):
+        self.proc.stdin.write(line + '\n')
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().split()
+
+    def orders(self):
+        """{order: base pages} of the memory's mapped folios (benchmem
+        reads its own pagemap and /proc/kpageflags)."""
+        w = self.cmd('orders')
+        res = {}
+        for kv in w[1:]:
+            k, v = kv.split(':')
+            res[int(k) if k.isdigit() else k] = int(v)
+        return res
+
+    def wait_orders(self, order, timeout):
+        want = {order: self.size >> 12}
+        deadline = time.time() + timeout
+        got = self.orders()
+        while got != want and time.time() < deadline:
+            time.sleep(0.2)
+            got = self.orders()
+        return got == want, got
+
+    def stop(self):
+        ok = self.cmd('check') == ['check', 'ok']
+        try:
+            self.cmd('exit')
+        except OSError:
+            pass
+        self.proc.wait()
+        if not ok:
+            raise SystemExit('bench: benchmem memory changed behind its back')
+
+
+class Damon:
+    """One vaddr kdamond on a Mem, one scheme with an address filter over
+    the memory, min_nr_accesses 0.  Its initial regions are three, with
+    edges at the memory's ends and PMD boundaries, and max_nr_regions is 3:
+    DAMON then never splits a region (it does not while it has
+    max_nr_regions), so no chunk is ever cut by a region boundary."""
+
+    def __init__(self, ksft, mem, action, order=None):
+        pmd = 2 << 20
+        regions = [(mem.start, mem.start + pmd),
+                   (mem.start + pmd, mem.end - pmd), (mem.end - pmd, mem.end)]
+        sys.path.insert(0, ksft)
+        import _damon_sysfs as ds
+        self.ds = ds
+        scheme = ds.Damos(
+            action=action, target_order=order,
+            core_filters=[ds.DamosFilter(type_='addr', matching=True,
+                                         allow=True, addr_start=mem.start,
+                                         addr_end=mem.end)])
+        self.kd = ds.Kdamonds([ds.Kdamond(contexts=[ds.DamonCtx(
+            ops='vaddr',
+            monitoring_attrs=ds.DamonAttrs(sample_us=10000, aggr_us=100000,
+                                           min_nr_regions=3,
+                                           max_nr_regions=3),
+            targets=[ds.DamonTarget(pid=mem.pid, regions=regions)],
+            schemes=[scheme])])])
+        err = self.kd.start()
+        if err is not None:
+            raise SystemExit('bench: kdamond start failed: %s' % err)
+        self.pid = int(self.kd.kdamonds[0].pid)
+        self.scheme = scheme
+
+    def stats(self):
+        err = self.kd.kdamonds[0].update_schemes_stats()
+        if err is not None:
+            raise SystemExit('bench: stats update failed: %s' % err)
+        return self.scheme.stats
+
+    def set_action(self, action, order=None):
+        d = '%s/contexts/0/schemes/0' % ADMIN
+        write(d + '/action', action)
+        if order is not None:
+            write(d + '/target_order', order)
+        write(ADMIN + '/state', 'commit')
+
+    def wait_applied(self, want, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            st = self.stats()
+            if st.sz_applied >= want:
+                return st
+            time.sleep(0.1)
+        return self.stats()
+
+    def stop(self):
+        self.kd.stop()
+
+
+def stat_of(xs):
+    xs = sorted(xs)
+    return {'min': xs[0], 'median': statistics.median(xs), 'n': len(xs)}
+
+
+# ------------------------------------------------------------------- rows
+
+def action_cost(args, size, layout, action, order, from_order):
+    """kdamond CPU ns until a fresh Mem of size MiB, all in folios of
+    from_order, is all in folios of order: sz_applied reaching the size,
+    then pagemap + kpageflags confirming it."""
+    mem = Mem(args, size, layout)
+    try:
+        check(mem, from_order, 'before')
+        dm = Damon(args.ksft, mem, action, order)
+        c0 = cpu_ns(dm.pid)
+        st = dm.wait_applied(mem.size, 60 + size // 4)
+        done, got = mem.wait_orders(order, 60 + size // 4)
+        c1 = cpu_ns(dm.pid)
+        dm.stop()
+        if not done:
+            raise SystemExit('bench: %s to order %d over %d MiB: folios %s, '
+                             'sz_applied %d' % (action, order, size, got,
+                                                st.sz_applied))
+        return c1 - c0
+    finally:
+        mem.stop()
+
+
+def ref_cost(args, size, layout, line, from_order, order):
+    """CPU ns of the kernel's own path (a benchmem command) on a fresh Mem."""
+    mem = Mem(args, size, layout)
+    try:
+        check(mem, from_order, 'before')
+        w = mem.cmd(line)
+        if len(w) != 4 or w[1] != '0':
+            raise SystemExit('bench: %s failed: %s' % (line, w))
+        check(mem, order, 'after %s' % line)
+        return int(w[3])
+    finally:
+        mem.stop()
+
+
+def check(mem, order, when):
+    got = mem.orders()
+    if got != {order: mem.size >> 12}:
+        raise SystemExit('bench: %s: folios %s, expected all of order %d' %
+                         (when, got, order))
+
+
+def pairs(args, ours, ref, repeat):
+    """Run ours and ref alternately (ours first on even rounds)."""
+    a, b = [], []
+    for i in range(repeat):
+        if i % 2 == 0:
+            a.append(ours())
+            b.append(ref())
+        else:
+            b.append(ref())
+            a.append(ours())
+    return a, b
+
+
+def row_split(args, size, order, repeat):
+    return pairs(
+        args, lambda: action_cost(args, size, 'thp', 'split', order,
+                                  PMD_ORDER),
+        lambda: ref_cost(args, size, 'thp', 'split %d' % order, PMD_ORDER,
+                         order), repeat)
+
+
+def row_collapse(args, size, order, repeat, with_ref):
+    ours = lambda: action_cost(args, size, 'small', 'collapse', order, 0)
+    if not with_ref:
+        return [ours() for _ in range(repeat)], None
+    return pairs(args, ours, lambda: ref_cost(args, size, 'small', 'collapse',
+                                              0, PMD_ORDER), repeat)
+
+
+def steady(args, size, layout, converge, action, order, repeat, seconds):
+    """ops/s and kdamond CPU/s of the target under a stat scheme and under a
+    converged ACTION scheme, alternated in one process."""
+    mem = Mem(args, size, layout)
+    try:
+        dm = Damon(args.ksft, mem, 'stat', order)
+        if converge:
+            dm.set_action(converge, order)
+            done, got = mem.wait_orders(order, 120)
+            if not done:
+                raise SystemExit('bench: steady: %s did not converge: %s' %
+                                 (converge, got))
+        res = {'stat': ([], []), action: ([], [])}
+        for i in range(repeat):
+            for a in (['stat', action] if i % 2 == 0 else [action, 'stat']):
+                dm.set_action(a, order)
+                time.sleep(0.3)     # the commit takes effect
+                c0 = cpu_ns(dm.pid)
+                w = mem.cmd('touch %d' % (seconds * 1000))
+                c1 = cpu_ns(dm.pid)
+                ops, dt = int(w[1]), int(w[2])
+                res[a][0].append(ops * 1e9 / dt)
+                res[a][1].append((c1 - c0) * 1e9 / dt)
+        applied = dm.stats().sz_applied
+        dm.stop()
+        return res, applied
+    finally:
+        mem.stop()
+
+
+def sparse(args, repeat, seconds):
+    mem = Mem(args, 64, 'small', reserve=args.reserve)
+    try:
+        # the filter and the regions cover the whole reservation
+        mem.end = mem.start + (args.reserve << 20)
+        dm = Damon(args.ksft, mem, 'stat', 0)
+        res = {'stat': [], 'split': []}
+        for i in range(repeat):
+            for a in (['stat', 'split'] if i % 2 == 0 else ['split', 'stat']):
+                dm.set_action(a, 0)
+                time.sleep(0.3)
+                c0, t0 = cpu_ns(dm.pid), time.time()
+                time.sleep(seconds)
+                res[a].append((cpu_ns(dm.pid) - c0) / (time.time() - t0))
+        dm.stop()
+        return res
+    finally:
+        mem.end = mem.start + mem.size
+        mem.stop()
+
+
+# ------------------------------------------------------------------ table
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--ksft', required=True)
+    p.add_argument('--benchmem', required=True)
+    p.add_argument('--sizes', default='64,256,1024')
+    p.add_argument('--repeat', type=int, default=5)
+    p.add_argument('--seconds', type=int, default=5)
+    p.add_argument('--reserve', type=int, default=4096)
+    p.add_argument('--json')
+    p.add_argument('--csv')
+    p.add_argument('--meta', action='append', default=[])
+    args = p.parse_args()
+    sizes = [int(s) for s in args.sizes.split(',')]
+    thp_setup()
+    rows = []
+
+    def add(name, size, ours, ref, unit, goal=None, cmp=None, note=''):
+        r = {'row': name, 'size_mib': size, 'unit': unit,
+             'ours': stat_of(ours), 'reference': stat_of(ref) if ref else None,
+             'goal': goal, 'note': note}
+        if cmp is not None:
+            r['ratio'] = cmp
+        elif ref:
+            # ratio of medians, reference cost / our cost (> 1: ours faster)
+            r['ratio'] = r['reference']['median'] / r['ours']['median']
+        r['met'] = None if goal is None or 'ratio' not in r else \
+            (r['ratio'] >= goal[1] if goal[0] == '>=' else
+             r['ratio'] <= goal[1])
+        rows.append(r)
+        say(fmt(r))
+
+    say(HEADER)
+    per_folio = {}
+    for size in sizes:
+        rep = args.repeat if size <= 256 else max(3, args.repeat // 2)
+        nr_pmd = (size << 20) >> 21
+        for order in (0, 4):
+            ours, ref = row_split(args, size, order, rep)
+            add('split to order %d (cpu ms)' % order, size,
+                [x / 1e6 for x in ours], [x / 1e6 for x in ref], 'ms',
+                ('>=', 1.2), note='ref: debugfs split_huge_pages')
+            per_folio.setdefault('split %d' % order, {})[size] = \
+                statistics.median(ours) / nr_pmd
+        ours9, ref9 = row_collapse(args, size, PMD_ORDER, rep, True)
+        add('collapse to order 9 (cpu ms)', size, [x / 1e6 for x in ours9],
+            [x / 1e6 for x in ref9], 'ms', ('>=', 0.95),
+            note='ref: madvise(MADV_COLLAPSE)')
+        per_folio.setdefault('collapse 9', {})[size] = \
+            statistics.median(ours9) / nr_pmd
+        for order in (2, 4):
+            ours, _ = row_collapse(args, size, order, rep, False)
+            add('collapse to order %d (cpu ms)' % order, size,
+                [x / 1e6 for x in ours], None, 'ms',
+                cmp=statistics.median(ours9) / statistics.median(ours),
+                note='ratio: bytes/s vs ours at order 9')
+
+    small = sizes[0]
+    for label, layout, converge, action, order in [
+            ('steady collapse order 4', 'small', 'collapse', 'collapse', 4),
+            ('steady collapse order 9', 'thp', None, 'collapse', 9),
+            ('steady split (nothing left)', 'small', None, 'split', 0)]:
+        res, applied = steady(args, small, layout, converge, action, order,
+                              args.repeat, args.seconds)
+        ops = statistics.median(res[action][0]) / \
+            statistics.median(res['stat'][0])
+        add(label + ': target ops/s', small, res[action][0], res['stat'][0],
+            'ops/s', ('>=', 0.98), cmp=ops,
+            note='ref: stat scheme; ratio: ours / stat')
+        cpu = statistics.median(res[action][1]) / \
+            max(1.0, statistics.median(res['stat'][1]))
+        add(label + ': kdamond cpu ns/s', small, res[action][1],
+            res['stat'][1], 'ns/s', ('<=', 1.1), cmp=cpu,
+            note='ref: stat scheme; ratio: ours / stat; sz_applied at the '
+            'end: %d' % applied)
+    res = sparse(args, args.repeat, args.seconds)
+    r = statistics.median(res['split']) / max(1.0, statistics.median(
+        res['stat']))
+    add('sparse split, %d MiB reserved (kdamond cpu ns/s)' % args.reserve,
+        64, res['split'], res['stat'], 'ns/s', ('<=', 1.1), cmp=r,
+        note='ref: stat scheme; ratio: ours / stat')
+    for k, v in per_folio.items():
+        base = v[sizes[0]]
+        for size in sizes:
+            add('scaling %s: cpu us per PMD range' % k, size,
+                [v[size] / 1e3], None, 'us', ('<=', 1.5),
+                cmp=v[size] / base, note='ratio: vs %d MiB' % sizes[0])
+
+    meta = dict(m.split('=', 1) for m in args.meta)
+    meta.update({'date': time.strftime('%Y-%m-%d %H:%M:%S UTC',
+                                       time.gmtime()),
+                 'kernel': os.uname().release + ' ' + os.uname().version,
+                 'guest_cpus': os.sysconf('SC_NPROCESSORS_ONLN'),
+                 'guest_mem_mib': os.sysconf('SC_PHYS_PAGES') *
+                 os.sysconf('SC_PAGE_SIZE') >> 20,
+                 'sizes_mib': sizes, 'repeat': args.repeat,
+                 'seconds': args.seconds})
+    say('')
+    say('\n'.join('# %s: %s' % kv for kv in sorted(meta.items())))
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump({'meta': meta, 'rows': rows}, f, indent=1)
+    if args.csv:
+        with open(args.csv, 'w', newline='') as f:
+            w = csv.writer(f)
+            w.writerow(['row', 'size_mib', 'unit', 'ours_min', 'ours_median',
+                        'ref_min', 'ref_median', 'ratio', 'goal', 'met',
+                        'note'])
+            for r in rows:
+                ref = r['reference'] or {}
+                w.writerow([r['row'], r['size_mib'], r['unit'],
+                            r['ours']['min'], r['ours']['median'],
+                            ref.get('min', ''), ref.get('median', ''),
+                            '%.3f' % r['ratio'] if 'ratio' in r else '',
+                            '%s %s' % r['goal'] if r['goal'] else '',
+                            r['met'], r['note']])
+
+
+HEADER = '%-52s %6s %21s %21s %7s %7s %4s  %s' % (
+    'row', 'MiB', 'ours min/median', 'ref min/median', 'ratio', 'goal',
+    'met', 'note')
+
+
+def fmt(r):
+    def mm(s):
+        if not s:
+            return '-'
+        return '%s/%s' % (num(s['min']), num(s['median']))
+    ref = r['reference']
+    return '%-52s %6d %21s %21s %7s %7s %4s  %s' % (
+        r['row'], r['size_mib'], mm(r['ours']), mm(ref),
+        '%.3f' % r['ratio'] if 'ratio' in r else '-',
+        '%s%s' % r['goal'] if r['goal'] else '-',
+        {True: 'yes', False: 'NO', None: '-'}[r['met']], r['note'])
+
+
+def num(x):
+    if x >= 1e6:
+        return '%.3g' % x
+    if x >= 100:
+        return '%.0f' % x
+    return '%.2f' % x
+
+
+if __name__ == '__main__':
+    main()

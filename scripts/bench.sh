@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# make bench: what DAMOS_SPLIT and DAMOS_COLLAPSE cost against the kernel's
+# own paths, as ratios measured in one guest run (bench/bench.py says how).
+#
+#   BENCH_ARGS="--sizes 64,256,1024 --repeat 5 --seconds 5 --reserve 4096"
+#
+# Builds what is missing, boots the patched guest (4 GiB), runs bench.py,
+# prints its table and keeps it as JSON and CSV in $CACHE/results/bench/.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+t0=$(date +%s)
+"$TOP/scripts/deps.sh"
+"$TOP/scripts/worktree.sh"
+"$TOP/scripts/build-guest.sh"
+"$TOP/scripts/build-selftests.sh"
+build=$CACHE/build/selftests
+out=$CACHE/results/bench
+mkdir -p "$out"
+stamp=$(date -u +%Y%m%d-%H%M%S)
+commit=$(git -C "$WORK_TREE" rev-parse --short=12 HEAD)
+cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+args=()
+eval "args=(${BENCH_ARGS:-})"
+say "bench: booting the guest; the full run takes about 40 minutes under TCG"
+rc=0
+"$TOP/scripts/guest-run.sh" -n bench -m 4G -t "${BENCH_TIMEOUT:-7200}" -- \
+	python3 "$build/bench/bench.py" --ksft "$build/damon/damon" \
+	--benchmem "$build/bench/benchmem" \
+	--json /tmp/out/bench.json --csv /tmp/out/bench.csv \
+	--meta "series_head=$commit" \
+	--meta "guest=QEMU $(qemu-system-x86_64 --version | awk 'NR == 1 {print $4}') TCG (no KVM), 2 vCPUs, 4 GiB, debug kernel (config/guest.config)" \
+	--meta "host=$(nproc) cores, $cpu" \
+	${args[@]+"${args[@]}"} || rc=$?
+if [ "$rc" != 0 ] || [ ! -s "$RUN_DIR/bench/out/bench.json" ]; then
+	tail -n 30 "$RUN_DIR/bench/out/output" >&2 || true
+	die "bench: failed (exit $rc); log in $RUN_DIR/bench"
+fi
+cp "$RUN_DIR/bench/out/bench.json" "$out/bench-$stamp.json"
+cp "$RUN_DIR/bench/out/bench.csv" "$out/bench-$stamp.csv"
+echo
+grep -v '^harness: ' "$RUN_DIR/bench/out/output"
+say "bench: done in $(($(date +%s) - t0)) s: $out/bench-$stamp.{json,csv}"
