@@ -2,14 +2,15 @@
 # make test: everything, on the series in patches/ applied to the base.
 #   checkpatch --strict on each patch, guest kernel build at each patch
 #   (bisectability), KUnit (UML), and in QEMU guests on the patched debug
-#   kernel: the DAMON kselftests, the mm THP selftests and the demo scenario.
+#   kernel: the DAMON kselftests, the mm THP selftests, the demo scenario and
+#   a smoke run of the benchmark.
 #   Last line: "N passed, N failed[, N skipped]". SUITES="checkpatch kunit ..."
 #   limits it. The summary gives every step's and guest program's wall time.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-suites=${SUITES:-checkpatch bisect kunit damon mm demo}
+suites=${SUITES:-checkpatch bisect kunit damon mm demo bench}
 has() { case " $suites " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 res=$CACHE/results/test
 rm -rf "$res"
@@ -39,8 +40,8 @@ fi
 # The guest suites run in two QEMU guests at once. Each guest is one TCG
 # thread (two vCPUs), so two guests use the machine's two cores, and the
 # second costs no time of the first. The groups are balanced by the times
-# measured (README "Timings"): the DAMON kselftests in one guest, the mm
-# THP tests and the demo scenario in the other. The suites do not depend on
+# measured (README "Timings"): KUnit and the DAMON kselftests in guest a,
+# the mm THP tests, the demo scenario and the benchmark's smoke run in b. The suites do not depend on
 # each other, and each guest starts from a fresh boot.
 # KUnit: the DAMON suites are built into the guest kernel (config/
 # guest.config) and run at the boot of guest a; kunit.py parses their KTAP
@@ -53,6 +54,7 @@ fi
 has damon && group_a+=" damon-timing damon"
 has mm && group_b+=" mm"
 has demo && group_b+=" demo"
+has bench && group_b+=" bench"
 guest_suites="$group_a$group_b"
 built=false
 if [ -n "$guest_suites" ] || has bisect; then
