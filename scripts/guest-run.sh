@@ -3,8 +3,9 @@
 #
 #   guest-run.sh [-n NAME] [-t TIMEOUT_S] [-m MEM] [-c CPUS] [--no-tick] [--kunit] -- CMD [ARGS...]
 #
-# --kunit boots with kunit.enable=1: the KUnit suites built into the guest
-# kernel run before init, their KTAP in the console log.
+# --kunit boots with kunit.enable=1 kunit.autorun=1 (allnoconfig leaves
+# both defaults off) and loglevel=7: the KUnit suites built into the guest
+# kernel run before init, their KTAP (KERN_INFO) in the console log.
 # The guest's root is the host's / over read-only 9p (see guest/init.sh). The
 # command runs as root in /tmp of the guest; its output (also on the console)
 # and anything it writes to /tmp/out land in $RUN_DIR/NAME/out. The run fails
@@ -55,8 +56,11 @@ mkdir -p "$rd/out"
 } >"$rd/out/cmd.sh"
 
 append="console=ttyS0 root=r rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
-append+=" init=$TOP/guest/init.sh panic_on_warn=1 panic=-1 oops=panic nokaslr loglevel=6"
-[ "$kunit" = 1 ] && append+=" kunit.enable=1"
+# KUnit prints its KTAP at KERN_INFO: loglevel 7 lets it reach the console.
+loglevel=6
+[ "$kunit" = 1 ] && loglevel=7
+append+=" init=$TOP/guest/init.sh panic_on_warn=1 panic=-1 oops=panic nokaslr loglevel=$loglevel"
+[ "$kunit" = 1 ] && append+=" kunit.enable=1 kunit.autorun=1"
 append+=" harness_vmlinux=$vmlinux harness_swap_mb=1024 harness_tlbtick=$tick harness_tlbtick_bin=$tools/tlbtick"
 say "guest $name: booting $(basename "$kernel") ($mem, $cpus CPUs, TCG) for '$*' (log: $rd/console.log)"
 start=$(date +%s)

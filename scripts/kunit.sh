@@ -12,13 +12,17 @@ if [ "${1:-}" = --parse ]; then
 	log=$2 json=$3
 	rm -f "$json"
 	[ -s "$log" ] || die "kunit: no console log at $log"
-	# The raw KTAP without the kernel's timestamps, for the summary's skip
-	# reasons (kunit.py's JSON has none).
-	sed -n 's/^\[ *[0-9.]*\] //; /KTAP version\|TAP version/,$p' "$log" |
-		grep -aE '^ *(KTAP|TAP version|1\.\.|ok |not ok |# )' >"${json%.json}.ktap" || true
+	# Only the kernel's own lines (printk: "[ seconds] " first): the console
+	# also carries the harness' output, whose TAP is not KUnit's.
+	klog=${json%.json}.console
+	grep -aE '^\[ *[0-9]+\.[0-9]+\] ' "$log" >"$klog" || true
+	# The raw KTAP without the timestamps, for the summary's skip reasons
+	# (kunit.py's JSON has none).
+	sed -n 's/^\[ *[0-9.]*\] //; /^KTAP version/,$p' "$klog" |
+		grep -aE '^ *(KTAP|1\.\.|ok |not ok |# )' >"${json%.json}.ktap" || true
 	grep -qE '^ *(not )?ok ' "${json%.json}.ktap" ||
-		die "kunit: no KTAP results in $log (a kernel without the DAMON KUnit suites, or kunit.enable=0?)"
-	python3 "$WORK_TREE/tools/testing/kunit/kunit.py" parse --json="$json" "$log" >"${json%.json}.log" 2>&1 || true
+		die "kunit: no KUnit results in $log (a kernel without the DAMON KUnit suites, kunit.enable=0, or loglevel below 7?)"
+	python3 "$WORK_TREE/tools/testing/kunit/kunit.py" parse --json="$json" "$klog" >"${json%.json}.log" 2>&1 || true
 	grep -E 'Testing complete|(FAILED|CRASHED|SKIPPED)' "${json%.json}.log" >&2 || true
 	[ -s "$json" ] || { tail -n 30 "${json%.json}.log" >&2; die "kunit: kunit.py parse wrote no results"; }
 	exit 0

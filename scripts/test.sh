@@ -41,8 +41,9 @@ fi
 # thread (two vCPUs), so two guests use the machine's two cores, and the
 # second costs no time of the first. The groups are balanced by the times
 # measured (README "Timings"): KUnit and the DAMON kselftests in guest a,
-# the mm THP tests, the demo scenario and the benchmark's smoke run in b. The suites do not depend on
-# each other, and each guest starts from a fresh boot.
+# the mm THP tests, the demo scenario and the benchmark's smoke run in b.
+# The suites do not depend on each other; each guest starts from a fresh
+# boot.
 # KUnit: the DAMON suites are built into the guest kernel (config/
 # guest.config) and run at the boot of guest a; kunit.py parses their KTAP
 # from its console log. (make kunit runs them on UML with kunit.py run.)
