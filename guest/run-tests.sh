@@ -196,7 +196,7 @@ run_bench() {
 	local rc=0
 	python3 "$build/bench/bench.py" --ksft "$build/damon/damon" \
 		--benchmem "$build/bench/benchmem" --sizes 8,16 --repeat 1 \
-		--seconds 1 --reserve 256 --json /tmp/out/bench.json || rc=$?
+		--seconds 1 --reserve 256 --wait 20 --json /tmp/out/bench.json || rc=$?
 	{
 		echo "TAP version 13"
 		if [ "$rc" != 0 ] || [ ! -s /tmp/out/bench.json ]; then
@@ -214,9 +214,11 @@ for i, r in enumerate(rows, 1):
         ([r['ratio']] if 'ratio' in r else [])
     ok = 'ratio' in r and all(isinstance(x, (int, float)) and
                               math.isfinite(x) for x in nums)
-    print('%s %d bench: %s, %d MiB: numbers (ratio %s)' % (
+    inc = r['note'].find('INCOMPLETE')
+    print('%s %d bench: %s, %d MiB: numbers (ratio %s)%s' % (
         'ok' if ok else 'not ok', i, r['row'], r['size_mib'],
-        '%.3f' % r['ratio'] if 'ratio' in r else 'none'))
+        '%.3f' % r['ratio'] if 'ratio' in r else 'none',
+        ' [' + r['note'][inc:] + ']' if inc >= 0 else ''))
 PY
 	} >/tmp/out/bench.tap
 	cat /tmp/out/bench.tap
