@@ -347,11 +347,15 @@ def main():
     p.add_argument('--wait', type=int, default=60,
                    help='seconds (plus MiB/4) an action may take to reach '
                    'its folio order before its row is marked incomplete')
+    p.add_argument('--rows', default='split,collapse,steady,sparse,scaling',
+                   help='row groups to run (scaling needs split and '
+                   'collapse)')
     p.add_argument('--json')
     p.add_argument('--csv')
     p.add_argument('--meta', action='append', default=[])
     args = p.parse_args()
     sizes = [int(s) for s in args.sizes.split(',')]
+    groups = set(args.rows.split(','))
     thp_setup()
     rows = []
 
@@ -379,13 +383,15 @@ def main():
     for size in sizes:
         rep = args.repeat if size <= 256 else max(3, args.repeat // 2)
         nr_pmd = (size << 20) >> 21
-        for order in (0, 4):
+        for order in (0, 4) if 'split' in groups else ():
             ours, ref = row_split(args, size, order, rep)
             add('split to order %d (cpu ms)' % order, size,
                 [x / 1e6 for x in ours], [x / 1e6 for x in ref], 'ms',
                 ('>=', 1.2), note='ref: debugfs split_huge_pages')
             per_folio.setdefault('split %d' % order, {})[size] = \
                 statistics.median(ours) / nr_pmd
+        if 'collapse' not in groups:
+            continue
         ours9, ref9 = row_collapse(args, size, PMD_ORDER, rep, True)
         add('collapse to order 9 (cpu ms)', size, [x / 1e6 for x in ours9],
             [x / 1e6 for x in ref9], 'ms', ('>=', 0.95),
@@ -404,6 +410,8 @@ def main():
             ('steady collapse order 4', 'small', 'collapse', 'collapse', 4),
             ('steady collapse order 9', 'thp', None, 'collapse', 9),
             ('steady split (nothing left)', 'small', None, 'split', 0)]:
+        if 'steady' not in groups:
+            break
         res, applied = steady(args, small, layout, converge, action, order,
                               args.repeat, args.seconds)
         ops = statistics.median(res[action][0]) / \
@@ -417,13 +425,14 @@ def main():
             res['stat'][1], 'ns/s', ('<=', 1.1), cmp=cpu,
             note='ref: stat scheme; ratio: ours / stat; sz_applied at the '
             'end: %d' % applied)
-    res = sparse(args, args.repeat, args.seconds)
-    r = statistics.median(res['split']) / max(1.0, statistics.median(
-        res['stat']))
-    add('sparse split, %d MiB reserved (kdamond cpu ns/s)' % args.reserve,
-        64, res['split'], res['stat'], 'ns/s', ('<=', 1.1), cmp=r,
-        note='ref: stat scheme; ratio: ours / stat')
-    for k, v in per_folio.items():
+    if 'sparse' in groups:
+        res = sparse(args, args.repeat, args.seconds)
+        r = statistics.median(res['split']) / max(1.0, statistics.median(
+            res['stat']))
+        add('sparse split, %d MiB reserved (kdamond cpu ns/s)' %
+            args.reserve, 64, res['split'], res['stat'], 'ns/s',
+            ('<=', 1.1), cmp=r, note='ref: stat scheme; ratio: ours / stat')
+    for k, v in per_folio.items() if 'scaling' in groups else ():
         base = v[sizes[0]]
         for size in sizes:
             add('scaling %s: cpu us per PMD range' % k, size,

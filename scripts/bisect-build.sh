@@ -2,7 +2,9 @@
 # Bisectability: build the guest kernel at every patch of the series but the
 # last (make test builds that one), in $WORK_TREE itself (checked out at each
 # commit, then back) and its own build dir $BISECT_OUT. Same source path and
-# build-dir depth as the main build, so ccache serves unchanged files. TAP.
+# build-dir depth as the main build, so ccache serves unchanged files. A patch
+# that only touches tools/ gets its DAMON selftests built instead of the
+# kernel (which is the previous patch's). TAP.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -23,8 +25,22 @@ for i in $(seq 0 $((n - 2))); do
 	c=${commits[$i]}
 	subj=$(git log -1 --format=%s "$c")
 	git checkout -q --detach "$c"
-	say "bisect: building patch $((i + 1))/$n: $subj"
 	log=$BISECT_OUT.$((i + 1)).log
+	# A patch that only touches tools/ leaves the kernel as the previous
+	# patch built it: build what it changes, the DAMON selftests, instead.
+	if ! git diff --name-only "$c^" "$c" | grep -qv '^tools/'; then
+		say "bisect: building the selftests of patch $((i + 1))/$n: $subj"
+		rm -rf "$BISECT_OUT.selftests"
+		if make -C "$WORK_TREE/tools/testing/selftests" O="$BISECT_OUT.selftests/obj" \
+			TARGETS=damon INSTALL_PATH="$BISECT_OUT.selftests/damon" install >"$log" 2>&1; then
+			echo "ok $((i + 1)) builds (tools/ only: the DAMON selftests): $subj"
+		else
+			tail -n 20 "$log" | sed 's/^/# /'
+			echo "not ok $((i + 1)) builds (tools/ only: the DAMON selftests): $subj"
+		fi
+		continue
+	fi
+	say "bisect: building patch $((i + 1))/$n: $subj"
 	if "$TOP/scripts/build-guest.sh" "$WORK_TREE" "$BISECT_OUT" >"$log" 2>&1; then
 		# No new warnings: the build's stderr must stay empty.
 		if [ -s "$BISECT_OUT/build.err" ]; then
