@@ -197,6 +197,37 @@ class Damon:
         self.kd.stop()
 
 
+TRACE = '/sys/kernel/tracing'
+TRACE_EVENTS = ['huge_memory/mm_khugepaged_scan_pmd',
+                'huge_memory/mm_collapse_huge_page',
+                'huge_memory/mm_collapse_huge_page_isolate']
+
+
+def trace_collapse(seconds):
+    """The collapse tracepoints' distinct lines over a few seconds (why a
+    collapse does not happen: scan and collapse results), with counts."""
+    try:
+        write(TRACE + '/trace', '')
+        for ev in TRACE_EVENTS:
+            write('%s/events/%s/enable' % (TRACE, ev), '1')
+        time.sleep(seconds)
+        for ev in TRACE_EVENTS:
+            write('%s/events/%s/enable' % (TRACE, ev), '0')
+        with open(TRACE + '/trace') as f:
+            lines = [l.split(': ', 2)[-1].strip() for l in f
+                     if not l.startswith('#')]
+    except OSError as e:
+        return 'tracing not available: %s' % e
+    counts = {}
+    for l in lines:
+        k = ' '.join(w for w in l.split() if not w.startswith(('mm=',
+                                                               'scan_pfn=')))
+        counts[k] = counts.get(k, 0) + 1
+    return '; '.join('%d x %s' % (v, k) for k, v in
+                     sorted(counts.items(), key=lambda kv: -kv[1])[:6]) \
+        or 'no collapse attempted'
+
+
 def stat_of(xs):
     xs = sorted(xs)
     return {'min': xs[0], 'median': statistics.median(xs), 'n': len(xs)}
@@ -227,6 +258,7 @@ def action_cost(args, size, layout, action, order, from_order):
                                        args.wait + size // 4, got,
                                        st.sz_applied))
             say('# incomplete: ' + INCOMPLETE[-1])
+            say('# khugepaged tracepoints over 3 s: ' + trace_collapse(3))
         return c1 - c0
     finally:
         mem.stop()
