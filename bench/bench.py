@@ -198,14 +198,16 @@ class Damon:
 
 
 TRACE = '/sys/kernel/tracing'
-TRACE_EVENTS = ['huge_memory/mm_khugepaged_scan_pmd',
+TRACE_EVENTS = ['damon/damos_before_apply',
+                'huge_memory/mm_khugepaged_scan_pmd',
                 'huge_memory/mm_collapse_huge_page',
                 'huge_memory/mm_collapse_huge_page_isolate']
 
 
 def trace_collapse(seconds):
-    """The collapse tracepoints' distinct lines over a few seconds (why a
-    collapse does not happen: scan and collapse results), with counts."""
+    """The DAMOS apply and collapse tracepoints' distinct lines over a few
+    seconds (which regions DAMOS applies the action to, and the scan and
+    collapse results), with counts."""
     try:
         write(TRACE + '/trace', '')
         for ev in TRACE_EVENTS:
@@ -224,7 +226,7 @@ def trace_collapse(seconds):
                                                                'scan_pfn=')))
         counts[k] = counts.get(k, 0) + 1
     return '; '.join('%d x %s' % (v, k) for k, v in
-                     sorted(counts.items(), key=lambda kv: -kv[1])[:6]) \
+                     sorted(counts.items(), key=lambda kv: -kv[1])[:12]) \
         or 'no collapse attempted'
 
 
@@ -247,6 +249,10 @@ def action_cost(args, size, layout, action, order, from_order):
         st = dm.wait_applied(mem.size, args.wait + size // 4)
         done, got = mem.wait_orders(order, args.wait + size // 4)
         c1 = cpu_ns(dm.pid)
+        if not done:
+            # while the scheme still applies: what DAMOS and khugepaged do
+            say('# tracepoints over 3 s (memory at %#x-%#x): %s' %
+                (mem.start, mem.end, trace_collapse(3)))
         dm.stop()
         if not done:
             # a finding, not a crash: the row says so, and the cost covers
@@ -258,7 +264,6 @@ def action_cost(args, size, layout, action, order, from_order):
                                        args.wait + size // 4, got,
                                        st.sz_applied))
             say('# incomplete: ' + INCOMPLETE[-1])
-            say('# khugepaged tracepoints over 3 s: ' + trace_collapse(3))
         return c1 - c0
     finally:
         mem.stop()
