@@ -141,18 +141,20 @@ class Mem:
 
 class Damon:
     """One vaddr kdamond on a Mem, one scheme with an address filter over
-    the memory, min_nr_accesses 0.  Its initial regions are three, with
-    edges at the memory's ends and PMD boundaries, and max_nr_regions is 3:
-    DAMON then never splits a region (it does not while it has
-    max_nr_regions), so no chunk is ever cut by a region boundary."""
+    the memory, min_nr_accesses 0.  Its initial regions come from the
+    selftests' fixed_regions(): edges at the memory's ends and PMD
+    boundaries, none larger than a third of the memory (a larger one
+    damon_apply_min_nr_regions() would cut at a page-granular offset, inside
+    a folio), max_nr_regions is their number and no update of the mapped
+    ranges runs: DAMON then never splits a region, so no folio is ever cut
+    by a region boundary."""
 
     def __init__(self, ksft, mem, action, order=None):
-        pmd = 2 << 20
-        regions = [(mem.start, mem.start + pmd),
-                   (mem.start + pmd, mem.end - pmd), (mem.end - pmd, mem.end)]
         sys.path.insert(0, ksft)
         import _damon_sysfs as ds
+        import _damon_folio as fo
         self.ds = ds
+        fixed, target = fo.fixed_regions(mem)
         scheme = ds.Damos(
             action=action, target_order=order,
             core_filters=[ds.DamosFilter(type_='addr', matching=True,
@@ -160,10 +162,10 @@ class Damon:
                                          addr_end=mem.end)])
         self.kd = ds.Kdamonds([ds.Kdamond(contexts=[ds.DamonCtx(
             ops='vaddr',
-            monitoring_attrs=ds.DamonAttrs(sample_us=10000, aggr_us=100000,
-                                           min_nr_regions=3,
-                                           max_nr_regions=3),
-            targets=[ds.DamonTarget(pid=mem.pid, regions=regions)],
+            monitoring_attrs=ds.DamonAttrs(
+                sample_us=10000, aggr_us=100000, update_us=fixed.update_us,
+                min_nr_regions=3, max_nr_regions=fixed.max_nr_regions),
+            targets=[target],
             schemes=[scheme])])])
         err = self.kd.start()
         if err is not None:

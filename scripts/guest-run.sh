@@ -61,6 +61,8 @@ loglevel=6
 [ "$kunit" = 1 ] && loglevel=7
 append+=" init=$TOP/guest/init.sh panic_on_warn=1 panic=-1 oops=panic nokaslr loglevel=$loglevel"
 [ "$kunit" = 1 ] && append+=" kunit.enable=1 kunit.autorun=1"
+# GUEST_APPEND: more kernel parameters (make bench: the TSC clocksource).
+append+=" ${GUEST_APPEND:-}"
 append+=" harness_vmlinux=$vmlinux harness_swap_mb=1024 harness_tlbtick=$tick harness_tlbtick_bin=$tools/tlbtick"
 say "guest $name: booting $(basename "$kernel") ($mem, $cpus CPUs, TCG) for '$*' (log: $rd/console.log)"
 start=$(date +%s)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test: everything, on the series in patches/ applied to the base.
 #   checkpatch --strict on each patch, guest kernel build at each patch
-#   (bisectability), KUnit (UML), and in QEMU guests on the patched debug
+#   (bisectability) and, for the patches that change the DAMON ABI, a boot
+#   running their own sysfs.py, KUnit (UML), and in QEMU guests on the patched debug
 #   kernel: the DAMON kselftests, the mm THP selftests, the demo scenario and
 #   a smoke run of the benchmark.
 #   Last line: "N passed, N failed[, N skipped]". SUITES="checkpatch kunit ..."
@@ -77,6 +78,10 @@ fi
 if has bisect; then
 	timed bisect "$TOP/scripts/bisect-build.sh" >"$res/bisect.tap" || true
 	args+=("bisect=tap:$res/bisect.tap")
+	# The kernels of the patches that change the DAMON ABI, booted with
+	# their own ABI selftests (sysfs.py).
+	timed abi "$TOP/scripts/abi-run.sh" >"$res/abi.tap" || true
+	args+=("abi=tap:$res/abi.tap")
 fi
 
 # guest_group NAME SUITES...: one guest boot running these suites.
