@@ -2,9 +2,9 @@
 # make test: everything, on the series in patches/ applied to the base.
 #   checkpatch --strict on each patch, guest kernel build at each patch
 #   (bisectability) and, for the patches that change the DAMON ABI, a boot
-#   running their own sysfs.py, KUnit (UML), and in QEMU guests on the patched debug
-#   kernel: the DAMON kselftests, the mm THP selftests, the demo scenario and
-#   a smoke run of the benchmark.
+#   running their own sysfs.py; in QEMU guests on the patched debug kernel:
+#   KUnit (built in, run at boot), the DAMON kselftests, the mm THP
+#   selftests, the demo scenario and a smoke run of the benchmark.
 #   Last line: "N passed, N failed[, N skipped]". SUITES="checkpatch kunit ..."
 #   limits it. The summary gives every step's and guest program's wall time.
 set -euo pipefail
