@@ -4,13 +4,14 @@ SHELL := /bin/bash
 CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/damos-order
 export CACHE
 
-.PHONY: all demo test bench deps base worktree guest kunit selftests check patches clean distclean help
+.PHONY: all demo test stress bench deps base worktree guest kunit selftests check patches clean distclean help
 
 all: help
 
 help:
 	@echo "make demo       the THP hot-memory inflation fixed, in a booted patched kernel"
 	@echo "make test       everything: checkpatch, bisect builds, KUnit, guest selftests"
+	@echo "make stress     split/collapse stress + sysfs fuzz on a KASAN guest kernel"
 	@echo "make bench      what split and collapse cost against the kernel's own paths"
 	@echo "make base       fetch the pinned v7.3 base (KSRC=/path for your own tree)"
 	@echo "make worktree   base + patches/ applied with git am in \$$CACHE/linux"
@@ -26,6 +27,9 @@ demo:
 
 test:
 	scripts/test.sh
+
+stress:
+	scripts/stress.sh
 
 bench:
 	scripts/bench.sh

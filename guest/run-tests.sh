@@ -23,6 +23,10 @@ timing_tests="sysfs_update_schemes_tried_regions_wss_estimation.py damon_nr_regi
 # after each 2 s working-set switch at TCG speed. Without the ticker DAMON
 # saw 0 bytes in all 7 runs; with it, steady-state estimates are right.
 skip_tests="sysfs_update_schemes_tried_regions_wss_estimation.py"
+# The stress and the sysfs fuzz run as their own suite (run_stress), so
+# that make test can give them a short duration and make stress a long one
+# on the KASAN kernel.
+stress_tests="damos_sysfs_fuzz.py damos_stress.py"
 skip_reason="DAMON reconverges too slowly under TCG for its 2 s working-set switches (README: DAMON in a TCG guest)"
 
 # Per-program wall times, one "suite<TAB>program<TAB>seconds" line each in
@@ -94,7 +98,7 @@ run_damon() {
 	cd /tmp/ks-damon || return 1
 	# everything but the timing-sensitive tests (unless KSFT_ARGS selects)
 	for t in $(sed -n 's/^damon://p' kselftest-list.txt); do
-		case " $timing_tests " in *" $t "*) continue ;; esac
+		case " $timing_tests $stress_tests " in *" $t "*) continue ;; esac
 		args+=(-t "damon:$t")
 	done
 	# The runner's own timeout, from the damon directory's settings file
@@ -227,6 +231,89 @@ for i, r in enumerate(rows, 1):
 PY
 	} >/tmp/out/bench.tap
 	cat /tmp/out/bench.tap
+}
+
+# The stress (damos_stress.py) and the sysfs fuzz (damos_sysfs_fuzz.py) with
+# the stock runner. Their load comes from the environment: make test gives
+# them 3 rounds of DAMOS_STRESS_SECONDS=20 s and 1000 random writes; make
+# stress runs the selftests' defaults (3 x 60 s, 2000) on the KASAN kernel.
+run_stress() {
+	copy_damon
+	cd /tmp/ks-damon || return 1
+	local t args=()
+	for t in ${STRESS_TESTS:-$stress_tests}; do args+=(-t "damon:$t"); done
+	echo "harness: stress on $(nproc) CPUs, $(uname -r), $(awk '/MemTotal/ {print int($2 / 1024)}' /proc/meminfo) MiB"
+	./run_kselftest.sh "${args[@]}" 2>&1 | stamp stress | tee /tmp/out/stress.tap
+	cd /tmp || return 1
+}
+
+# The kselftest runner's own timeout (SIGTERM) in the middle of two tests
+# that change THP settings and start helpers: every THP and khugepaged
+# setting must be back, no helper left running, no kdamond left on.
+thp_state() {
+	local f
+	for f in /sys/kernel/mm/transparent_hugepage/{enabled,shmem_enabled,defrag} \
+		/sys/kernel/mm/transparent_hugepage/hugepages-*/{enabled,shmem_enabled} \
+		/sys/kernel/mm/transparent_hugepage/khugepaged/{defrag,pages_to_scan,scan_sleep_millisecs,alloc_sleep_millisecs,max_ptes_*}; do
+		[ -r "$f" ] && printf '%s=%s\n' "${f#/sys/kernel/mm/transparent_hugepage/}" "$(cat "$f")"
+	done
+}
+run_sigterm() {
+	local n=0 t after left
+	copy_damon
+	cd /tmp/ks-damon || return 1
+	thp_state >/tmp/thp.before
+	{
+		echo "TAP version 13"
+		echo "1..2"
+		for t in "damos_split.py 25" "damos_stress.py 40"; do
+			n=$((n + 1))
+			./run_kselftest.sh -o "${t#* }" -t "damon:${t%% *}" 2>&1 | sed 's/^/# /' | tail -n 5
+			sleep 2
+			thp_state >/tmp/thp.after
+			after=$(diff /tmp/thp.before /tmp/thp.after | sed -n 's/^> /now /p' | tr '\n' ' ')
+			left=$( (pgrep -l -x folio_mem; pgrep -l -x damos_stress) | tr '\n' ' ')
+			left+=$(grep -l on /sys/kernel/mm/damon/admin/kdamonds/*/state 2>/dev/null | tr '\n' ' ')
+			if [ -z "$after$left" ]; then
+				echo "ok $n sigterm: ${t%% *} killed by the runner's timeout (${t#* } s): settings restored, nothing left running"
+			else
+				echo "not ok $n sigterm: ${t%% *} killed after ${t#* } s: ${after:+changed: $after}${left:+left running: $left}"
+			fi
+		done
+	} 2>&1 | tee /tmp/out/sigterm.tap
+	cd /tmp || return 1
+}
+
+# kmemleak (in the KASAN kernel of make stress): after the suites, two scans
+# (an object must stay unreferenced for both); a leak whose backtrace has a
+# DAMON or THP function of the series fails, others are listed. Skipped
+# when the kernel has no kmemleak.
+run_kmemleak() {
+	local f=/sys/kernel/debug/kmemleak n ours
+	{
+		echo "TAP version 13"
+		echo "1..1"
+		if [ ! -w "$f" ]; then
+			echo "ok 1 kmemleak: no leak of the series # SKIP no $f (kernel without DEBUG_KMEMLEAK)"
+			return
+		fi
+		sleep 6
+		echo scan >"$f"
+		sleep 6
+		echo scan >"$f"
+		cat "$f" >/tmp/out/kmemleak.txt
+		n=$(grep -c '^unreferenced object' /tmp/out/kmemleak.txt)
+		ours=$(awk '/^unreferenced object/ { if (hit) k++; hit = 0 }
+			/damon|damos|khugepaged|collapse|split_folio|__split/ { hit = 1 }
+			END { if (hit) k++; print k + 0 }' /tmp/out/kmemleak.txt)
+		sed 's/^/# /' /tmp/out/kmemleak.txt | head -n 60
+		if [ "$ours" = 0 ]; then
+			echo "ok 1 kmemleak: no leak of the series ($n unreferenced objects in all)"
+		else
+			echo "not ok 1 kmemleak: $ours of $n unreferenced objects come from DAMON or THP code"
+		fi
+	} >/tmp/out/kmemleak.tap 2>&1
+	cat /tmp/out/kmemleak.tap
 }
 
 # "none": nothing to run in the guest (make test boots guest a with KUnit

@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # Build the x86_64 guest kernel from $WORK_TREE (or $1) into $GUEST_OUT (or $2):
-# allnoconfig + config/guest.config, ccache, out of tree. Checks that every
-# option of the fragment made it into .config.
+# allnoconfig + config/guest.config (+ the fragments named in $GUEST_FRAGS,
+# e.g. config/kasan.config), ccache, out of tree. Checks that every option of
+# the fragments made it into .config.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 src=${1:-$WORK_TREE}
 out=${2:-$GUEST_OUT}
-frag=$TOP/config/guest.config
 mkdir -p "$out"
+frag=$out/fragment.config
+cat "$TOP/config/guest.config" >"$frag.tmp"
+for f in ${GUEST_FRAGS:-}; do
+	case $f in /*) ;; *) f=$TOP/$f ;; esac
+	cat "$f" >>"$frag.tmp"
+done
+# Rewrite only when it changed, so make does not see a new input.
+cmp -s "$frag.tmp" "$frag" && rm "$frag.tmp" || mv "$frag.tmp" "$frag"
 kmake() { make -C "$src" O="$out" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"; }
 
 kmake -s KCONFIG_ALLCONFIG="$frag" allnoconfig >/dev/null

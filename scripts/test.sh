@@ -4,14 +4,15 @@
 #   (bisectability) and, for the patches that change the DAMON ABI, a boot
 #   running their own sysfs.py; in QEMU guests on the patched debug kernel:
 #   KUnit (built in, run at boot), the DAMON kselftests, the mm THP
-#   selftests, the demo scenario and a smoke run of the benchmark.
+#   selftests, the demo scenario, a smoke run of the benchmark and a short
+#   run of the stress and sysfs fuzz (make stress: long, on KASAN).
 #   Last line: "N passed, N failed[, N skipped]". SUITES="checkpatch kunit ..."
 #   limits it. The summary gives every step's and guest program's wall time.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-suites=${SUITES:-checkpatch bisect kunit damon mm demo bench}
+suites=${SUITES:-checkpatch bisect kunit damon mm demo bench stress}
 has() { case " $suites " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 res=$CACHE/results/test
 rm -rf "$res"
@@ -42,7 +43,8 @@ fi
 # thread (two vCPUs), so two guests use the machine's two cores, and the
 # second costs no time of the first. The groups are balanced by the times
 # measured (README "Timings"): KUnit and the DAMON kselftests in guest a,
-# the mm THP tests, the demo scenario and the benchmark's smoke run in b.
+# the mm THP tests, the demo scenario, the benchmark's smoke run and the
+# stress (3 x 20 s) with the sysfs fuzz in b.
 # The suites do not depend on each other; each guest starts from a fresh
 # boot.
 # KUnit: the DAMON suites are built into the guest kernel (config/
@@ -57,6 +59,7 @@ has damon && group_a+=" damon-timing damon"
 has mm && group_b+=" mm"
 has demo && group_b+=" demo"
 has bench && group_b+=" bench"
+has stress && group_b+=" stress sigterm"
 guest_suites="$group_a$group_b"
 built=false
 if [ -n "$guest_suites" ] || has bisect; then
@@ -90,7 +93,10 @@ guest_group() {
 	shift
 	local -a opts=()
 	[ "$name" = test-a ] && opts=(${kunit_a[@]+"${kunit_a[@]}"})
+	# The stress suite at a short duration (make stress runs it longer, on
+	# the KASAN kernel).
 	"$TOP/scripts/guest-run.sh" -n "$name" -t "${GUEST_TIMEOUT:-3600}" ${opts[@]+"${opts[@]}"} -- \
+		env DAMOS_STRESS_SECONDS="${STRESS_SECONDS:-20}" DAMOS_FUZZ_WRITES="${FUZZ_WRITES:-1000}" \
 		"$CACHE/build/selftests/run-tests.sh" "$CACHE/build/selftests" "$@" ||
 		say "test: the guest run $name failed (see above); missing results count as failures"
 }
