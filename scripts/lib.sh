@@ -63,3 +63,14 @@ apt_download() {
 	say "apt: $pkg from $uri $suite (private apt config in $apt)"
 	apt-get "${o[@]}" -qq update >&2 && (cd "$dest" && apt-get "${o[@]}" -qq download "$pkg" >&2)
 }
+
+# timed STEP CMD...: run CMD, add "STEP<TAB><TAB>seconds" to the file named
+# by $times (make test's and make stress's summaries print them).
+timed() {
+	local step=$1 start rc=0
+	shift
+	start=$(date +%s)
+	"$@" || rc=$?
+	printf '%s\t\t%s\n' "$step" $(($(date +%s) - start)) >>"$times"
+	return "$rc"
+}

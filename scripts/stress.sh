@@ -18,14 +18,6 @@ res=$CACHE/results/stress
 rm -rf "$res"
 mkdir -p "$res"
 times=$res/times.tsv
-timed() {
-	local step=$1 start rc=0
-	shift
-	start=$(date +%s)
-	"$@" || rc=$?
-	printf '%s\t\t%s\n' "$step" $(($(date +%s) - start)) >>"$times"
-	return "$rc"
-}
 timed deps "$TOP/scripts/deps.sh"
 timed worktree "$TOP/scripts/worktree.sh"
 timed build env GUEST_FRAGS=config/kasan.config "$TOP/scripts/build-guest.sh" "$WORK_TREE" "$out"

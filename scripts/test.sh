@@ -21,16 +21,6 @@ times=$res/times.tsv
 args=()
 t0=$(date +%s)
 
-# timed STEP CMD...: run CMD, add "STEP<TAB><TAB>seconds" to the times file.
-timed() {
-	local step=$1 start rc=0
-	shift
-	start=$(date +%s)
-	"$@" || rc=$?
-	printf '%s\t\t%s\n' "$step" $(($(date +%s) - start)) >>"$times"
-	return "$rc"
-}
-
 timed deps "$TOP/scripts/deps.sh"
 timed worktree "$TOP/scripts/worktree.sh"
 
