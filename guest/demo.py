@@ -4,12 +4,20 @@
 
 Runs in the guest (scripts/demo.sh boots it).  A hotset process maps a region
 backed by 2 MiB THPs and touches a sparse hot set; DAMON (vaddr) watches it.
-Phases, one table row each:
+DAMON is set up by damo (--damo: one that knows 'split' and
+--damos_target_order, see damo-patches/) in every phase, each damo command
+printed as run, and the kdamond's sysfs files checked against what was asked
+after each start and tune.  The demo itself only reads DAMON's sysfs files,
+to measure: DAMON's view is the tried regions of a 'stat' scheme for the
+regions with nr_accesses >= 1, scheme 0 of each damo command (a phase's
+scheme comes next), in phase d those of the collapse scheme.
+Phases, one table row and one function (phase_*) each:
 
   a-never  THP=never reference: a separate hotset process, 4 KiB pages
   a        baseline with THPs: DAMON's estimate is inflated
   b        DAMOS_SPLIT to order 0 over the THP ranges from smaps (an addr
-           filter, min_nr_accesses=0), then a fresh monitoring window.
+           filter, min_nr_accesses=0), added with damo tune, then a fresh
+           monitoring window (damo stop, damo start).
            Anti-ping-pong: THP "enabled" goes from always to madvise (tmpfs:
            huge=advise) once the THPs exist, so khugepaged leaves memory
            that is not MADV_HUGEPAGE'd alone, while DAMOS_COLLAPSE (forced,
@@ -18,14 +26,16 @@ Phases, one table row each:
            would make phase d fail: MADV_COLLAPSE refuses VM_NOHUGEPAGE
            VMAs, and lifting it per DAMON region leaves VMAs smaller than a
            PMD, where mTHP collapse does not work.)
-  c        DAMOS_PAGEOUT of what DAMON now sees cold (zram swap); anon
-           only: a split unmaps shmem (file) folios and only touched pages
-           are mapped again, so vaddr's pageout cannot reach the cold part.
+  c        DAMOS_PAGEOUT of what DAMON now sees cold (zram swap), added
+           with damo tune; anon only: a split unmaps shmem (file) folios
+           and only touched pages are mapped again, so vaddr's pageout
+           cannot reach the cold part.
            For shmem, "resident" is the file's memory (the Shmem growth in
            /proc/meminfo), not its mapped part
-  d        DAMOS_COLLAPSE to an mTHP target_order of what DAMON sees hot, set
-           up with damo (started paused) plus sysfs writes of target_order,
-           which damo does not know, and of pause
+  d        DAMOS_COLLAPSE to an mTHP order (damo's --damos_target_order) of
+           what DAMON sees hot, one damo start; its tried regions are
+           DAMON's view.  Anon only (collapse to mTHP orders is anonymous
+           memory only)
   e        khugepaged (scanning every 100 ms throughout): split THP ranges
            that were collapsed back to 2 MiB
 
@@ -38,6 +48,7 @@ With --tap, the issue's thresholds are checked and written as TAP.
 import argparse
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -47,11 +58,10 @@ ADMIN = '/sys/kernel/mm/damon/admin/kdamonds'
 THP = '/sys/kernel/mm/transparent_hugepage'
 PAGE = os.sysconf('SC_PAGE_SIZE')
 PMD = 2 << 20
-UINT_MAX = (1 << 32) - 1
-ULONG_MAX = (1 << 64) - 1
 KPF_COMPOUND_HEAD, KPF_COMPOUND_TAIL = 15, 16
 
-# Every sysfs write and shell command the demo makes, to print per phase.
+# Every sysfs write and command (damo included) the demo makes, to print
+# per phase, as run.
 log = []
 
 
@@ -78,7 +88,7 @@ def write(path, value, quiet=False):
 
 
 def run(cmd):
-    log.append(' '.join(cmd))
+    log.append(shlex.join(cmd))
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True)
 
@@ -259,69 +269,157 @@ def scheme_dir(i):
     return '%s/0/contexts/0/schemes/%d' % (ADMIN, i)
 
 
-def write_scheme(i, action, lo, hi, nr_acc=(0, UINT_MAX), age=(0, UINT_MAX),
-                 apply_us=0, target_order=None):
-    d = scheme_dir(i)
-    quiet = action == 'stat'
-    write(d + '/action', action, quiet)
-    write(d + '/access_pattern/sz/min', 0, True)
-    write(d + '/access_pattern/sz/max', ULONG_MAX, True)
-    write(d + '/access_pattern/nr_accesses/min', nr_acc[0], quiet or not nr_acc[0])
-    write(d + '/access_pattern/nr_accesses/max', nr_acc[1],
-          quiet or nr_acc[1] == UINT_MAX)
-    write(d + '/access_pattern/age/min', age[0], quiet or not age[0])
-    write(d + '/access_pattern/age/max', age[1], True)
-    write(d + '/apply_interval_us', apply_us, quiet or not apply_us)
-    if target_order is not None:
-        write(d + '/target_order', target_order)
-    f = d + '/core_filters'
-    if lo is None:
-        write(f + '/nr_filters', 0, True)
-        return
-    write(f + '/nr_filters', 1, quiet)
-    write(f + '/0/type', 'addr', quiet)
-    write(f + '/0/matching', 'Y', quiet)
-    write(f + '/0/allow', 'Y', quiet)
-    write(f + '/0/addr_start', lo, quiet)
-    write(f + '/0/addr_end', hi, quiet)
+class Scheme:
+    """One DAMOS scheme: its damo options, and the sysfs values they must
+    give (checked after every damo start and tune).
+
+    opts: access_rate (min, max), age (min, max), apply_interval (seconds),
+    target_order: damo's --damos_<opt>.  sysfs: scheme files (relative to
+    the scheme's directory) and their expected values, beyond the action,
+    apply_interval_us, target_order and the filter, which are checked
+    anyway.  addr: (start, end) of a single 'allow addr' filter."""
+
+    def __init__(self, action, addr=None, sysfs=None, **opts):
+        self.action, self.addr, self.opts = action, addr, opts
+        self.sysfs = {'action': action,
+                      'apply_interval_us':
+                      opts.get('apply_interval', 0) * 1000000}
+        if 'target_order' in opts:
+            self.sysfs['target_order'] = opts['target_order']
+        self.sysfs.update(sysfs or {})
 
 
-class Damon:
-    """One vaddr kdamond (index 0) on the hotset, driven through sysfs.
+# DAMON's view (what it sees hot): a 'stat' scheme for the regions with
+# nr_accesses >= 1 (5 % of the 20 samples per aggregation interval), read
+# through its tried regions.  Only those, so that reading the view costs a
+# few sysfs reads per hot region, not per region: after a split DAMON has up
+# to 1000 regions, and reading all of them took about 15 s per snapshot in
+# the TCG guest.  Always scheme 0, and a phase's scheme comes after it: a
+# commit (damo tune) keeps the stats of the schemes it keeps by index, so a
+# scheme put in place of the stat scheme would show the stat scheme's tries.
+STAT_HOT = Scheme('stat', access_rate=('5%', 'max'),
+                  sysfs={'access_pattern/nr_accesses/min': 1})
 
-    Scheme 0 is always a 'stat' scheme for the regions with nr_accesses >= 1:
-    its tried regions are DAMON's view (what it sees hot).  Only those, so
-    that reading the view costs a few sysfs reads per hot region, not per
-    region: after a split DAMON has up to 1000 regions, and reading all of
-    them took about 15 s per snapshot in the TCG guest."""
+# damo's per-scheme options (--damos_access_rate ...) go to the schemes in
+# the order they appear, each list filled up with the defaults at its end:
+# a scheme before one that sets an option has to give it too (the default:
+# e.g., --damos_target_order default for the stat scheme before a split).
+DAMOS_DEFAULTS = [('access_rate', ('min', 'max')), ('age', ('min', 'max')),
+                  ('apply_interval', 0), ('target_order', 'default')]
 
-    def __init__(self, pid, schemes, min_regions):
-        write(ADMIN + '/nr_kdamonds', 1)
-        write(ADMIN + '/0/contexts/nr_contexts', 1)
-        write(ADMIN + '/0/contexts/0/operations', 'vaddr')
-        write(ADMIN + '/0/contexts/0/monitoring_attrs/nr_regions/min',
-              min_regions)
-        write(ADMIN + '/0/contexts/0/targets/nr_targets', 1)
-        write(ADMIN + '/0/contexts/0/targets/0/pid_target', pid)
-        self.set_schemes(schemes)
-        write(ADMIN + '/0/state', 'on')
 
-    def set_schemes(self, schemes, commit=False):
-        write(ADMIN + '/0/contexts/0/schemes/nr_schemes', len(schemes) + 1)
-        write_scheme(0, 'stat', None, None, nr_acc=(1, UINT_MAX))
+def damos_args(schemes):
+    """damo's --damos_* options for the schemes, each scheme's together."""
+    out = []
+    last = {k: max([i for i, s in enumerate(schemes) if k in s.opts],
+                   default=-1) for k, _ in DAMOS_DEFAULTS}
+    for i, s in enumerate(schemes):
+        out += ['--damos_action', s.action]
+        for k, default in DAMOS_DEFAULTS:
+            if i > last[k]:
+                continue
+            v = s.opts.get(k, default)
+            if k == 'apply_interval':
+                v = '%ds' % v
+            out += ['--damos_' + k] + [str(x) for x in
+                                       (v if isinstance(v, tuple) else (v,))]
+        if s.addr:
+            out += ['--damos_filter', 'allow', 'addr'] + \
+                [str(a) for a in s.addr]
+    if len(schemes) > 1 and any(s.addr for s in schemes):
+        out += ['--damos_nr_filters'] + \
+            [str(int(bool(s.addr))) for s in schemes]
+    return out
+
+
+class Damo:
+    """DAMON driven by damo: one vaddr kdamond (index 0, the one this
+    harness reads) on one process.  Every command goes to the log as run;
+    after each start and tune, the kdamond's sysfs files must show the
+    schemes asked for (SystemExit if not)."""
+
+    def __init__(self, path, min_regions):
+        self.path, self.min_regions = path, min_regions
+
+    def run(self, argv):
+        cmd = [self.path] + argv
+        log.append(shlex.join(cmd))
+        r = subprocess.run(cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        for line in r.stdout.splitlines():
+            log.append('  | ' + line)
+        if r.returncode:
+            flush_log('commands')
+            raise SystemExit('demo: damo %s failed (exit %d)' %
+                             (argv[0], r.returncode))
+
+    def start(self, pid, schemes, verb='start'):
+        self.run([verb, '--ops', 'vaddr', '--target_pid', str(pid),
+                  '--monitoring_nr_regions_range', str(self.min_regions),
+                  '1000'] + damos_args(schemes))
+        self.verify(verb, pid, schemes)
+
+    def tune(self, pid, schemes):
+        """Commit new schemes online: damo tune takes the full parameters.
+        The same kdamond must go on (its monitoring results with it)."""
+        kdamond = read(ADMIN + '/0/pid')
+        self.start(pid, schemes, 'tune')
+        if read(ADMIN + '/0/pid') != kdamond:
+            raise SystemExit('demo: damo tune did not commit online: '
+                             'kdamond %s is now %s' %
+                             (kdamond, read(ADMIN + '/0/pid')))
+
+    def stop(self):
+        self.run(['stop'])
+        if read(ADMIN + '/0/state') != 'off':
+            raise SystemExit('demo: kdamond 0 still %s after damo stop' %
+                             read(ADMIN + '/0/state'))
+
+    def verify(self, verb, pid, schemes):
+        bad = []
+
+        def want(path, value):
+            try:
+                got = read(ADMIN + '/' + path)
+            except OSError as e:
+                got = '(%s)' % e.strerror
+            if got != str(value):
+                bad.append('kdamonds/%s is "%s", not "%s"' % (path, got, value))
+        want('nr_kdamonds', 1)
+        want('0/state', 'on')
+        ctx = '0/contexts/0/'
+        want('0/contexts/nr_contexts', 1)
+        want(ctx + 'operations', 'vaddr')
+        if os.path.exists(ADMIN + '/' + ctx + 'pause'):
+            want(ctx + 'pause', 'N')
+        # damo turned access rates and ages into nr_accesses and
+        # aggregation intervals of these
+        want(ctx + 'monitoring_attrs/intervals/sample_us', 5000)
+        want(ctx + 'monitoring_attrs/intervals/aggr_us', 100000)
+        want(ctx + 'monitoring_attrs/nr_regions/min', self.min_regions)
+        want(ctx + 'targets/nr_targets', 1)
+        want(ctx + 'targets/0/pid_target', pid)
+        want(ctx + 'schemes/nr_schemes', len(schemes))
         for i, s in enumerate(schemes):
-            write_scheme(i + 1, **s)
-        if commit:
-            write(ADMIN + '/0/state', 'commit')
+            d = ctx + 'schemes/%d/' % i
+            for f, v in s.sysfs.items():
+                want(d + f, v)
+            want(d + 'core_filters/nr_filters', int(bool(s.addr)))
+            if s.addr:
+                for f, v in [('type', 'addr'), ('matching', 'Y'),
+                             ('allow', 'Y'), ('addr_start', s.addr[0]),
+                             ('addr_end', s.addr[1])]:
+                    want(d + 'core_filters/0/' + f, v)
+        if bad:
+            flush_log('commands')
+            raise SystemExit('demo: after damo %s, DAMON is not what was '
+                             'asked:\n  %s' % (verb, '\n  '.join(bad)))
 
     def stats(self, i):
         write(ADMIN + '/0/state', 'update_schemes_stats', True)
         d = scheme_dir(i) + '/stats/'
         return {k: int(read(d + k)) for k in
                 ['nr_tried', 'sz_tried', 'nr_applied', 'sz_applied']}
-
-    def stop(self):
-        write(ADMIN + '/0/state', 'off')
 
 
 def tried_regions(i):
@@ -344,8 +442,9 @@ def hot_view(hs, scheme, window, snapshots=5, settled=None, rounds=3):
     converge at their own pace, so if the first snapshots do not satisfy it,
     take up to rounds more sets of snapshots and return the last one's
     mean (the time it took is printed)."""
-    say('  monitoring for %d s, then %d snapshots of DAMON\'s view' %
-        (window, snapshots))
+    if window:
+        say('  monitoring for %d s, then %d snapshots of DAMON\'s view' %
+            (window, snapshots))
     t0 = time.time()
     time.sleep(window)
     for n in range(rounds + 1):
@@ -423,7 +522,6 @@ def wait_until(cond, timeout, step=0.5):
 
 
 def demo(args, backing):
-    window = args.window
     shm = None
     if backing == 'shmem':
         shm = '/tmp/demo-shm'
@@ -431,19 +529,41 @@ def demo(args, backing):
         subprocess.check_call(['mount', '-t', 'tmpfs', '-o', 'huge=never',
                                'demo', shm])
     try:
-        return _demo(args, backing, shm, window)
+        return _demo(args, backing, shm)
     finally:
         if shm:
             subprocess.call(['umount', shm])
 
 
-def _demo(args, backing, shm, window):
+def _demo(args, backing, shm):
     hb = 'shmem:' + shm if shm else 'anon'
     phase_t0[0] = time.time()
-    field = 'ShmemPmdMapped' if shm else 'AnonHugePages'
     say('== %s: %d MiB region, one hot 4 KiB page in %d%% of its THPs, '
         '%d KiB dense hot block ==' % (backing, args.size, args.hot_pct,
                                        args.dense))
+    setup_thp()
+    damo = Damo(args.damo, args.min_regions)
+    if args.reference:
+        phase_a_never(args, damo, hb)
+    hs, ra = phase_a(args, damo, hb, shm)
+    try:
+        rb, lo, hi = phase_b(args, damo, hs, shm)
+        rc = phase_c(args, damo, hs, lo, hi)
+        damo.stop()     # the kdamond of b's fresh window, c's pageout
+        flush_log('then')
+        rd = phase_d(args, damo, hs, lo, hi)
+        re_ = phase_e(args, hs, lo, hi, rd or rc or rb)
+    finally:
+        hs.stop()
+        try:
+            write(ADMIN + '/0/state', 'off', True)
+        except OSError:
+            pass
+    return hs, ra, rb, rc, rd, re_
+
+
+def setup_thp():
+    """PMD THPs only (no mTHP sizes), khugepaged scanning every 100 ms."""
     for d in os.listdir(THP):
         if d.startswith('hugepages-'):
             try:    # some sizes (8kB: anon order 1) are read-only
@@ -454,127 +574,116 @@ def _demo(args, backing, shm, window):
     set_thp('khugepaged/scan_sleep_millisecs', 100)
     set_thp('khugepaged/alloc_sleep_millisecs', 100)
 
-    # a-never: the THP=never reference, in its own process (a table row,
-    # no threshold: make test leaves it out)
-    if args.reference:
-        set_thp('enabled', 'never')
-        say('phase a-never: THP=never reference')
-        ref = Hotset(args, hb, 'never')
-        try:
-            damon = Damon(ref.pid, [], args.min_regions)
-            seen, wrong = hot_view(ref, 0, window)
-            row('a-never', ref, seen, wrong)
-            damon.stop()
-        finally:
-            ref.stop()
-        flush_log('sysfs writes')
 
-    # a: the same with THPs
+def phase_a_never(args, damo, hb):
+    """The THP=never reference, in its own process (a table row, no
+    threshold: make test leaves it out)."""
+    set_thp('enabled', 'never')
+    say('phase a-never: THP=never reference')
+    ref = Hotset(args, hb, 'never')
+    try:
+        damo.start(ref.pid, [STAT_HOT])
+        flush_log('commands')
+        seen, wrong = hot_view(ref, 0, args.window)
+        row('a-never', ref, seen, wrong)
+        damo.stop()
+    finally:
+        ref.stop()
+    flush_log('then')
+
+
+def phase_a(args, damo, hb, shm):
+    """The same with THPs: DAMON's view inflated to whole THPs.  Returns
+    the hotset, which runs until the last phase."""
     set_thp('enabled', 'always')
     if shm:
         subprocess.check_call(['mount', '-o', 'remount,huge=always', shm])
     say('phase a: THP=always baseline')
     hs = Hotset(args, hb, 'thp')
     try:
-        damon = Damon(hs.pid, [], args.min_regions)
-        seen, wrong = hot_view(hs, 0, window)
-        ra = row('a', hs, seen, wrong)
-        flush_log('sysfs writes')
-
-        # b: split the THP ranges smaps shows; keep khugepaged away
-        thp = hs.thp_ranges()
-        if not thp:
-            raise SystemExit('demo: smaps shows no THP in the region: the '
-                             'kernel gave the workload no THPs')
-        lo, hi = min(s for s, _ in thp), max(e for _, e in thp)
-        say('phase b: DAMOS_SPLIT of %s (%s MiB of THP ranges from smaps); '
-            'THP for MADV_HUGEPAGE only from now on' %
-            (', '.join('%x-%x' % r for r in thp), mib(hi - lo)))
-        if shm:
-            run(['mount', '-o', 'remount,huge=advise', shm])
-        else:
-            set_thp('enabled', 'madvise')
-        # Every apply of a non-stat action resets the regions' ages; every
-        # 5 s leaves age-based schemes (the pageout of phase c) room to act.
-        split = dict(action='split', lo=lo, hi=hi, target_order=0,
-                     apply_us=5000000)
-        damon.set_schemes([split], commit=True)
-        flush_log('sysfs writes')
-        t = time.time()
-        wait_until(lambda: hs.smaps().get(field, 0) == 0, 120)
-        wait_until(lambda: damon.stats(1)['sz_applied'] > 0, 60)
-        st_split = damon.stats(1)
-        say('  split: %s of %s MiB applied, %s MiB of %s left, after %.0f s'
-            % (mib(st_split['sz_applied']), mib(hi - lo),
-               mib(hs.smaps().get(field, 0)), field, time.time() - t))
-        # A fresh monitoring window: a new kdamond, so no region keeps the
-        # access history of the THPs (the same start as the reference).
-        # Without the split scheme: it would only find something to split
-        # if khugepaged collapsed memory again (phase e counts that), and
-        # every read of DAMON's view (update_schemes_tried_regions) waits
-        # until each scheme has been applied once more, 5 s for it.
-        damon.stop()
-        damon = Damon(hs.pid, [], args.min_regions)
-        # Regions straddling the dense block's edges take DAMON a while to
-        # split (0.7 MiB of 64 MiB still wrongly hot after 40 s, once).
-        seen, wrong = hot_view(
-            hs, 0, window,
-            settled=lambda seen, wrong: wrong <= (hs.end - hs.start) / 100)
-        rb = row('b', hs, seen, wrong, st_split)
-
-        # c: page out what DAMON sees cold for 2 s (20 aggregations).
-        # Not for shmem: the split unmapped the file's folios and only the
-        # touched pages were mapped again, so vaddr's pageout has nothing
-        # cold left to reach (paddr would see the file's pages).
-        rc = None
-        if shm:
-            say('phase c: skipped for shmem (the split unmapped the cold '
-                'file pages: out of reach of vaddr pageout)')
-        else:
-            rc = phase_c(damon, hs, lo, hi, window)
-        damon.stop()
-        # damo cannot read back a 'split' scheme: leave it none
-        write(ADMIN + '/0/contexts/0/schemes/nr_schemes', 0)
-        flush_log('sysfs writes')
-
-        # d: collapse what DAMON sees hot, to args.order, with damo
-        rd = None
-        if shm:
-            say('phase d: skipped for shmem (collapse to an mTHP order is '
-                'anonymous memory only; the kernel refuses it with -EINVAL)')
-        else:
-            rd = phase_d(args, hs, lo, hi)
-
-        # e: khugepaged has been scanning every 100 ms all along
-        time.sleep(args.recollapse_wait)
-        huge = hs.huge_pmd_ranges()
-        note = ('%d of %d split THP ranges collapsed again (PMD-sized '
-                'folios now)' % (huge, len(range(lo, hi, PMD))))
-        last = rd or rc or rb
-        re_ = row('e', hs, last['seen'], last['wrong'], None, note)
-        re_['recollapsed'] = huge
-    finally:
+        damo.start(hs.pid, [STAT_HOT])
+        flush_log('commands')
+        seen, wrong = hot_view(hs, 0, args.window)
+        return hs, row('a', hs, seen, wrong)
+    except BaseException:
         hs.stop()
-        try:
-            write(ADMIN + '/0/state', 'off', True)
-        except OSError:
-            pass
-    return hs, ra, rb, rc, rd, re_
+        raise
 
 
-def phase_c(damon, hs, lo, hi, window):
-    """Page out what DAMON sees cold for 2 s (20 aggregations)."""
+def phase_b(args, damo, hs, shm):
+    """DAMOS_SPLIT of the THP ranges smaps shows, khugepaged kept away, then
+    a fresh monitoring window.  Returns the row and the split range."""
+    field = 'ShmemPmdMapped' if shm else 'AnonHugePages'
+    thp = hs.thp_ranges()
+    if not thp:
+        raise SystemExit('demo: smaps shows no THP in the region: the '
+                         'kernel gave the workload no THPs')
+    lo, hi = min(s for s, _ in thp), max(e for _, e in thp)
+    say('phase b: DAMOS_SPLIT of %s (%s MiB of THP ranges from smaps); '
+        'THP for MADV_HUGEPAGE only from now on' %
+        (', '.join('%x-%x' % r for r in thp), mib(hi - lo)))
+    if shm:
+        run(['mount', '-o', 'remount,huge=advise', shm])
+    else:
+        set_thp('enabled', 'madvise')
+    # Every apply of a non-stat action resets the regions' ages; every
+    # 5 s leaves age-based schemes (the pageout of phase c) room to act.
+    # Any access rate: min_nr_accesses=0.
+    split = Scheme('split', addr=(lo, hi), target_order=0, apply_interval=5,
+                   sysfs={'access_pattern/nr_accesses/min': 0,
+                          'access_pattern/age/min': 0})
+    t = time.time()     # damo runs for seconds in the TCG guest: count it
+    damo.tune(hs.pid, [STAT_HOT, split])
+    flush_log('commands')
+    wait_until(lambda: hs.smaps().get(field, 0) == 0, 120)
+    wait_until(lambda: damo.stats(1)['sz_applied'] > 0, 60)
+    st_split = damo.stats(1)
+    say('  split: %s of %s MiB applied, %s MiB of %s left, %.0f s after '
+        'damo tune began'
+        % (mib(st_split['sz_applied']), mib(hi - lo),
+           mib(hs.smaps().get(field, 0)), field, time.time() - t))
+    # A fresh monitoring window: a new kdamond, so no region keeps the
+    # access history of the THPs (the same start as the reference).
+    # Without the split scheme: it would only find something to split
+    # if khugepaged collapsed memory again (phase e counts that), and
+    # every read of DAMON's view (update_schemes_tried_regions) waits
+    # until each scheme has been applied once more, 5 s for it.
+    damo.stop()
+    damo.start(hs.pid, [STAT_HOT])
+    flush_log('then, a fresh monitoring window')
+    # Regions straddling the dense block's edges take DAMON a while to
+    # split (0.7 MiB of 64 MiB still wrongly hot after 40 s, once).
+    seen, wrong = hot_view(
+        hs, 0, args.window,
+        settled=lambda seen, wrong: wrong <= (hs.end - hs.start) / 100)
+    return row('b', hs, seen, wrong, st_split), lo, hi
+
+
+def phase_c(args, damo, hs, lo, hi):
+    """DAMOS_PAGEOUT of what DAMON sees cold for 2 s (20 aggregations),
+    on the kdamond of phase b's fresh window.
+
+    Not for shmem: the split unmapped the file's folios and only the
+    touched pages were mapped again, so vaddr's pageout has nothing cold
+    left to reach (paddr would see the file's pages)."""
+    if hs.shmem:
+        say('phase c: skipped for shmem (the split unmapped the cold '
+            'file pages: out of reach of vaddr pageout)')
+        return None
     say('phase c: DAMOS_PAGEOUT of regions with nr_accesses 0 for >= 2 s')
-    pageout = dict(action='pageout', lo=lo, hi=hi, nr_acc=(0, 0),
-                   age=(20, UINT_MAX), apply_us=1000000)
-    damon.set_schemes([pageout], commit=True)
-    flush_log('sysfs writes')
+    pageout = Scheme('pageout', addr=(lo, hi), access_rate=('0%', '0%'),
+                     age=('2s', 'max'), apply_interval=1,
+                     sysfs={'access_pattern/nr_accesses/min': 0,
+                            'access_pattern/nr_accesses/max': 0,
+                            'access_pattern/age/min': 20})
+    damo.tune(hs.pid, [STAT_HOT, pageout])
+    flush_log('commands')
     last = [None, None]
 
     def settled():
         # paged out something, and RSS steady over two 5 s polls
         rss = hs.resident()
-        applied = damon.stats(1)['sz_applied']
+        applied = damo.stats(1)['sz_applied']
         say('  pageout: RSS %s MiB, %s MiB paged out so far' %
             (mib(rss), mib(applied)))
         done = applied > 0 and \
@@ -586,39 +695,26 @@ def phase_c(damon, hs, lo, hi, window):
     wait_until(settled, 300, step=5)
     say('  pageout: RSS %s MiB, settled after %.0f s' %
         (mib(hs.resident()), time.time() - t))
-    seen, wrong = hot_view(hs, 0, window)
-    rc = row('c', hs, seen, wrong, damon.stats(1))
-    return rc
+    seen, wrong = hot_view(hs, 0, args.window)
+    return row('c', hs, seen, wrong, damo.stats(1))
 
 
-def phase_d(args, hs, lo, hi):
+def phase_d(args, damo, hs, lo, hi):
+    """DAMOS_COLLAPSE to args.order of what DAMON sees hot (anon only)."""
+    if hs.shmem:
+        say('phase d: skipped for shmem (collapse to an mTHP order is '
+            'anonymous memory only; the kernel refuses it with -EINVAL)')
+        return None
     size = {2: '16K', 3: '32K', 4: '64K', 5: '128K'}.get(args.order,
                                                           'order %d' % args.order)
     say('phase d: DAMOS_COLLAPSE to %s folios (target_order %d) of what DAMON '
-        'sees hot, via damo + sysfs' % (size, args.order))
-    os.environ.setdefault('HOME', '/tmp')
-    # damo starts the context paused, so nothing is collapsed before
-    # target_order, which damo does not know, is written; one commit then
-    # sets it and unpauses.
-    filt = ['--damos_filter', 'allow', 'addr', str(lo), str(hi)]
-    pat = ['--damos_access_rate', '5%', 'max',
-           '--damos_apply_interval', '1000000']
-    cmd = [args.damo, 'start', '--pause_ctx', '0', '--ops', 'vaddr',
-           '--target_pid', str(hs.pid),
-           '--monitoring_nr_regions_range', str(args.min_regions), '1000',
-           '--damos_action', 'collapse'] + pat + filt
-    r = run(cmd)
-    if r.returncode:
-        say(r.stdout)
-        raise SystemExit('demo: damo start failed')
-    if read(ADMIN + '/0/contexts/0/pause') != 'Y' or \
-            read(scheme_dir(0) + '/action') != 'collapse':
-        raise SystemExit('demo: damo did not start a paused context with '
-                         'the collapse scheme')
-    write(scheme_dir(0) + '/target_order', args.order)
-    write(ADMIN + '/0/contexts/0/pause', 'N')
-    write(ADMIN + '/0/state', 'commit')
-    flush_log('damo command and sysfs writes')
+        'sees hot' % (size, args.order))
+    # Its tried regions, those with an access rate >= 5%, are DAMON's view.
+    collapse = Scheme('collapse', addr=(lo, hi), access_rate=('5%', 'max'),
+                      apply_interval=1, target_order=args.order,
+                      sysfs={'access_pattern/nr_accesses/min': 1})
+    damo.start(hs.pid, [collapse])
+    flush_log('commands')
     dense_pages = (hs.dense[1] - hs.dense[0]) // PAGE
     chunk = PAGE << args.order
     t0 = time.time()
@@ -643,32 +739,32 @@ def phase_d(args, hs, lo, hi):
     # move it (measured: 2 of 4 chunks of a 256 KiB block, both edges,
     # still left after 120 s once).
     wait_until(dense_done, 300, step=2)
-    # DAMON's hot view: the collapse scheme's tried regions are the regions
-    # with an access rate >= 5%
-    seen = wrong = 0
-    for _ in range(5):
-        for s, e, nr in tried_regions(0):
-            s, e = max(s, hs.start), min(e, hs.end)
-            if e > s and nr:
-                seen += e - s
-                wrong += e - s - hs.true_hot_in(s, e)
-        time.sleep(1)
-    write(ADMIN + '/0/state', 'update_schemes_stats', True)
-    st = {k: int(read(scheme_dir(0) + '/stats/' + k)) for k in
-          ['nr_tried', 'sz_tried', 'nr_applied', 'sz_applied']}
+    seen, wrong = hot_view(hs, 0, 0)
+    st = damo.stats(0)
     h = dense_hist(hs)
     left = chunks_left()
-    rd = row('d', hs, seen // 5, wrong // 5, st,
+    rd = row('d', hs, seen, wrong, st,
              'dense block: %s of %s MiB in %s folios%s' %
              (mib(h.get(args.order, 0)), mib(dense_pages * PAGE), size,
               '; %d of %d chunks left: #%s' %
               (len(left), dense_pages * PAGE // chunk,
                ',#'.join(map(str, left))) if left else ''))
     rd['dense_in_order'] = h.get(args.order, 0) / (dense_pages * PAGE)
-    r = run([args.damo, 'stop'])
+    damo.stop()
     flush_log('then')
     return rd
 
+
+def phase_e(args, hs, lo, hi, last):
+    """khugepaged has been scanning every 100 ms all along: split THP ranges
+    collapsed back to 2 MiB.  DAMON's view is the last phase's."""
+    time.sleep(args.recollapse_wait)
+    huge = hs.huge_pmd_ranges()
+    note = ('%d of %d split THP ranges collapsed again (PMD-sized '
+            'folios now)' % (huge, len(range(lo, hi, PMD))))
+    re_ = row('e', hs, last['seen'], last['wrong'], None, note)
+    re_['recollapsed'] = huge
+    return re_
 
 def dense_hist(hs):
     return hs.folio_orders(*hs.dense)

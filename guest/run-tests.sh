@@ -198,6 +198,16 @@ run_demo() {
 	} >/tmp/out/demo.tap
 }
 
+# damo with damo-patches/ (guest/damo_check.py): start, tune and report of
+# split and collapse schemes with target_order, checked against the kernel.
+run_damo() {
+	copy_damon
+	python3 "$build/demo/damo_check.py" --damo "$build/demo/damo" \
+		--ksft /tmp/ks-damon/damon --tap /tmp/out/damo.tap >/tmp/out/damo.log 2>&1
+	cat /tmp/out/damo.log
+	[ -s /tmp/out/damo.tap ] || printf 'TAP version 13\n1..1\nnot ok 1 damo: damo_check.py gave no results\n' >/tmp/out/damo.tap
+}
+
 # The benchmark (bench/bench.py, make bench) at its smallest size, one
 # repeat: every row must run and give numbers. Its goals are not asserted
 # here (benchmarks report, tests assert behaviour); make bench measures.

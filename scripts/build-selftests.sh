@@ -22,7 +22,7 @@ make -s -C "$src/tools/testing/selftests/mm" OUTPUT="$out/mm" \
 cp "$TOP/guest/run-tests.sh" "$out/"
 mkdir -p "$out/demo"
 gcc -O2 -Wall -Wextra -Werror -o "$out/demo/hotset" "$TOP/demo/hotset.c"
-cp "$TOP/guest/demo.py" "$out/demo/"
+cp "$TOP/guest/demo.py" "$TOP/guest/damo_check.py" "$out/demo/"
 ln -sfn "$("$TOP/scripts/fetch-damo.sh")" "$out/demo/damo"
 # The benchmark (make bench; its smoke run in make test).
 mkdir -p "$out/bench"

@@ -1,31 +1,21 @@
 #!/usr/bin/env bash
-# damo (DAMON's user-space tool) from Debian sid, unpacked with dpkg -x into
-# $CACHE/tools/damo (it is "Architecture: all" and runs on bookworm's python3).
-# Prints the path of the damo entry point.
+# damo (DAMON's user-space tool) 3.4.1 with this repo's damo-patches/ (split,
+# target_order): the tree scripts/damo-source.sh makes in $CACHE/damo/src,
+# run by a wrapper with bookworm's python3.  Prints the path of the wrapper.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+tree=$("$TOP/scripts/damo-source.sh")
 dest=$CACHE/tools/damo
-DAMO_VERSION=${DAMO_VERSION:-3.4.1-1}
-if [ ! -x "$dest/usr/bin/damo" ]; then
-	dl=$CACHE/download/damo
-	rm -rf "$dl"
-	# The demo was written and measured against damo 3.4.1 (its command line
-	# and sysfs use); take that version while sid has it, else sid's
-	# current one, with a warning.
-	if ! apt_download sid "damo=$DAMO_VERSION" "$dl"; then
-		say "damo: sid no longer has $DAMO_VERSION; trying its current damo (the demo may need changes)"
-		apt_download sid damo "$dl" || die "could not download damo from sid"
-	fi
-	rm -rf "$dest"
-	mkdir -p "$dest"
-	dpkg -x "$dl"/damo_*.deb "$dest"
-fi
-# Wrapper: the package's modules are not on the default python path.
+mkdir -p "$dest"
+rm -rf "$dest/usr" "$dest/home"	# the stock package, used before
+# damo.py puts its own directory on the module path.  HOME: damo caches the
+# kernel's features in ~/.damo.sysinfo, keyed by its version and uname -r;
+# /tmp is writable in the guest (whose / is the host's, read-only).
 cat >"$dest/damo" <<WRAP
 #!/bin/sh
-PYTHONPATH=$dest/usr/lib/python3/dist-packages\${PYTHONPATH:+:\$PYTHONPATH} exec /usr/bin/python3 $dest/usr/bin/damo "\$@"
+HOME=\${DAMO_HOME:-/tmp} exec /usr/bin/python3 $tree/src/damo.py "\$@"
 WRAP
 chmod +x "$dest/damo"
 echo "$dest/damo"

@@ -5,14 +5,16 @@
 #   running their own sysfs.py; in QEMU guests on the patched debug kernel:
 #   KUnit (built in, run at boot), the DAMON kselftests, the mm THP
 #   selftests, the demo scenario, a smoke run of the benchmark and a short
-#   run of the stress and sysfs fuzz (make stress: long, on KASAN).
+#   run of the stress and sysfs fuzz (make stress: long, on KASAN), and
+#   damo with damo-patches/ (its unit tests on the host, guest/damo_check.py
+#   against the kernel).
 #   Last line: "N passed, N failed[, N skipped]". SUITES="checkpatch kunit ..."
 #   limits it. The summary gives every step's and guest program's wall time.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-suites=${SUITES:-checkpatch bisect kunit damon mm demo bench stress}
+suites=${SUITES:-checkpatch damo bisect kunit damon mm demo bench stress}
 has() { case " $suites " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 res=$CACHE/results/test
 rm -rf "$res"
@@ -27,6 +29,13 @@ timed worktree "$TOP/scripts/worktree.sh"
 if has checkpatch; then
 	timed checkpatch "$TOP/scripts/checkpatch.sh" >"$res/checkpatch.tap"
 	args+=("checkpatch=tap:$res/checkpatch.tap")
+fi
+# damo with damo-patches/: its unit tests here, its use of the patched
+# kernel in the guest (suite damo, guest/damo_check.py).
+if has damo; then
+	DAMO_TAP=$res/damo-unit.tap timed damo-unit "$TOP/scripts/damo-unittest.sh" >"$res/damo-unit.log" 2>&1 || true
+	[ -s "$res/damo-unit.tap" ] || printf '1..1\nnot ok 1 damo unit: no results (%s)\n' "$res/damo-unit.log" >"$res/damo-unit.tap"
+	args+=("damo-unit=tap:$res/damo-unit.tap")
 fi
 
 # The guest suites run in two QEMU guests at once. Each guest is one TCG
@@ -48,6 +57,7 @@ fi
 has damon && group_a+=" damon-timing damon"
 has mm && group_b+=" mm"
 has demo && group_b+=" demo"
+has damo && group_b+=" damo"
 has bench && group_b+=" bench"
 has stress && group_b+=" stress sigterm"
 guest_suites="$group_a$group_b"
