@@ -2,7 +2,9 @@
 # Build the x86_64 guest kernel from $WORK_TREE (or $1) into $GUEST_OUT (or $2):
 # allnoconfig + config/guest.config (+ the fragments named in $GUEST_FRAGS,
 # e.g. config/kasan.config), ccache, out of tree. Checks that every option of
-# the fragments made it into .config.
+# the fragments made it into .config. GUEST_ARCH=arm64 cross-builds an arm64
+# Image instead (aarch64-linux-gnu-gcc; config/arm64.config is added, the
+# page size comes from GUEST_FRAGS, e.g. config/arm64-64k.config).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -11,14 +13,22 @@ src=${1:-$WORK_TREE}
 out=${2:-$GUEST_OUT}
 mkdir -p "$out"
 frag=$out/fragment.config
+arch=${GUEST_ARCH:-x86_64}
 cat "$TOP/config/guest.config" >"$frag.tmp"
+[ "$arch" = arm64 ] && cat "$TOP/config/arm64.config" >>"$frag.tmp"
 for f in ${GUEST_FRAGS:-}; do
 	case $f in /*) ;; *) f=$TOP/$f ;; esac
 	cat "$f" >>"$frag.tmp"
 done
 # Rewrite only when it changed, so make does not see a new input.
 cmp -s "$frag.tmp" "$frag" && rm "$frag.tmp" || mv "$frag.tmp" "$frag"
-kmake() { make -C "$src" O="$out" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"; }
+case $arch in
+x86_64) cc=gcc cross="" image=bzImage path=arch/x86/boot/bzImage ;;
+arm64)	cc=aarch64-linux-gnu-gcc cross=aarch64-linux-gnu- image=Image path=arch/arm64/boot/Image
+	command -v "$cc" >/dev/null || die "$cc not found: apt-get install gcc-aarch64-linux-gnu" ;;
+*)	die "GUEST_ARCH=$arch: x86_64 or arm64" ;;
+esac
+kmake() { make -C "$src" O="$out" ARCH="$arch" CROSS_COMPILE="$cross" CC="ccache $cc" HOSTCC="ccache gcc" -j"$JOBS" "$@"; }
 
 kmake -s KCONFIG_ALLCONFIG="$frag" allnoconfig >/dev/null
 missing=$(awk 'NR == FNR { if ($0 ~ /^CONFIG_/) { split($0, a, "="); want[a[1]] = a[2] } next }
@@ -30,9 +40,9 @@ $missing"
 say "guest: building $(kmake -s kernelrelease 2>/dev/null) in $out (ccache $CCACHE_DIR)"
 start=$(date +%s)
 # Progress: one line per 1000 objects built.
-if ! kmake bzImage 2>"$out/build.err" | awk '/^  [A-Z]/ { n++; if (n % 1000 == 0) { printf "[build] %d steps\n", n; fflush() } }' >&2 ||
-	[ ! -f "$out/arch/x86/boot/bzImage" ]; then
+if ! kmake "$image" 2>"$out/build.err" | awk '/^  [A-Z]/ { n++; if (n % 1000 == 0) { printf "[build] %d steps\n", n; fflush() } }' >&2 ||
+	[ ! -f "$out/$path" ]; then
 	tail -n 40 "$out/build.err" >&2
 	die "guest kernel build failed (log: $out/build.err)"
 fi
-say "guest: built in $(($(date +%s) - start)) s: $out/arch/x86/boot/bzImage"
+say "guest: built in $(($(date +%s) - start)) s: $out/$path"

@@ -12,6 +12,10 @@
 # (exit 125) on timeout, on a missing exit code (guest crashed) and when the
 # console log shows a kernel WARN, BUG, Oops, lockdep or KASAN report; the log
 # is $RUN_DIR/NAME/console.log.
+# GUEST_ARCH=arm64: qemu-system-aarch64 (virt, -cpu max) on an arm64 Image
+# (GUEST_KERNEL), with the root of scripts/arm64-root.sh (see
+# guest/init-arm64.sh); the command's paths must then be arm64 binaries or
+# scripts.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -35,15 +39,25 @@ case "$CACHE/" in /tmp/*) die "guest-run: CACHE=$CACHE is under /tmp, which the 
 for a in "$@"; do
 	case "$a" in /tmp/*) [ -e "$a" ] && die "guest-run: $a is under the host's /tmp, which the guest does not see (it has its own /tmp)" ;; esac
 done
+arch=${GUEST_ARCH:-x86_64}
 kernel=${GUEST_KERNEL:-$GUEST_OUT/arch/x86/boot/bzImage}
 vmlinux=${GUEST_VMLINUX:-$GUEST_OUT/vmlinux}
 [ -f "$kernel" ] || die "no guest kernel at $kernel: run 'make guest' first"
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found: apt-get install qemu-system-x86"
-
 tools=$CACHE/build/tools
 mkdir -p "$tools"
-if [ ! -x "$tools/tlbtick" ] || [ "$TOP/guest/tlbtick.c" -nt "$tools/tlbtick" ]; then
-	gcc -O2 -Wall -o "$tools/tlbtick" "$TOP/guest/tlbtick.c"
+case $arch in
+x86_64)
+	qemu=(qemu-system-x86_64) console=ttyS0 tick_cc=gcc tick_bin=$tools/tlbtick
+	root=/ init=$TOP/guest/init.sh ;;
+arm64)
+	qemu=(qemu-system-aarch64 -M virt -cpu max) console=ttyAMA0
+	tick_cc="aarch64-linux-gnu-gcc -static" tick_bin=$tools/tlbtick-arm64
+	root=$("$TOP/scripts/arm64-root.sh") init=/init-arm64.sh ;;
+*)	die "guest-run: GUEST_ARCH=$arch: x86_64 or arm64" ;;
+esac
+command -v "${qemu[0]}" >/dev/null || die "${qemu[0]} not found: apt-get install qemu-system-x86 (arm64: qemu-system-arm)"
+if [ ! -x "$tick_bin" ] || [ "$TOP/guest/tlbtick.c" -nt "$tick_bin" ]; then
+	$tick_cc -O2 -Wall -o "$tick_bin" "$TOP/guest/tlbtick.c"
 fi
 
 rd=$RUN_DIR/$name
@@ -55,26 +69,32 @@ mkdir -p "$rd/out"
 	echo
 } >"$rd/out/cmd.sh"
 
-append="console=ttyS0 root=r rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
+append="console=$console root=r rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
 # KUnit prints its KTAP at KERN_INFO: loglevel 7 lets it reach the console.
 loglevel=6
 [ "$kunit" = 1 ] && loglevel=7
-append+=" init=$TOP/guest/init.sh panic_on_warn=1 panic=-1 oops=panic nokaslr loglevel=$loglevel"
+append+=" init=$init panic_on_warn=1 panic=-1 oops=panic nokaslr loglevel=$loglevel"
 [ "$kunit" = 1 ] && append+=" kunit.enable=1 kunit.autorun=1"
 # GUEST_APPEND: more kernel parameters (make bench: the TSC clocksource).
 append+=" ${GUEST_APPEND:-}"
-append+=" harness_vmlinux=$vmlinux harness_swap_mb=1024 harness_tlbtick=$tick harness_tlbtick_bin=$tools/tlbtick"
+append+=" harness_vmlinux=$vmlinux harness_swap_mb=1024 harness_tlbtick=$tick harness_tlbtick_bin=$tick_bin"
+hostfs=()
+if [ "$arch" = arm64 ]; then
+	append+=" harness_init=$TOP/guest/init.sh harness_dirs=$TOP,$CACHE"
+	hostfs=(-fsdev local,id=h,path=/,security_model=none,readonly=on,multidevs=remap
+		-device virtio-9p-pci,fsdev=h,mount_tag=host)
+fi
 say "guest $name: booting $(basename "$kernel") ($mem, $cpus CPUs, TCG) for '$*' (log: $rd/console.log)"
 start=$(date +%s)
 set +e
-timeout -k 10 "$timeout" qemu-system-x86_64 -accel "tcg,thread=${TCG_THREAD:-single}" -m "$mem" -smp "$cpus" \
+timeout -k 10 "$timeout" "${qemu[@]}" -accel "tcg,thread=${TCG_THREAD:-single}" -m "$mem" -smp "$cpus" \
 	-nodefaults -display none -no-reboot \
 	-serial "file:$rd/console.log" \
 	-kernel "$kernel" -append "$append" \
-	-fsdev local,id=r,path=/,security_model=none,readonly=on,multidevs=remap \
+	-fsdev "local,id=r,path=$root,security_model=none,readonly=on,multidevs=remap" \
 	-device virtio-9p-pci,fsdev=r,mount_tag=r \
 	-fsdev "local,id=o,path=$rd/out,security_model=none" \
-	-device virtio-9p-pci,fsdev=o,mount_tag=out \
+	-device virtio-9p-pci,fsdev=o,mount_tag=out ${hostfs[@]+"${hostfs[@]}"} \
 	>"$rd/qemu.log" 2>&1 &
 qpid=$!
 # Progress while the guest runs: the newest line of the command's output.

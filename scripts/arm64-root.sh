@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# A root directory for the arm64 test guests: Debian bookworm arm64 packages
+# (bash, coreutils, util-linux, busybox, python3 and what they depend on)
+# unpacked with dpkg -x into $CACHE/arm64/root, resolved and downloaded by
+# apt with a private configuration (own sources list, lists, cache and an
+# empty dpkg status, architecture arm64): the system's apt is untouched.
+# The x86_64 guests use the host's / instead; an arm64 guest cannot run its
+# binaries. Prints the root's path.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+root=$CACHE/arm64/root
+pkgs="bash coreutils util-linux mount busybox-static python3-minimal python3 procps grep sed gawk findutils diffutils e2fsprogs"
+stamp=$root/.harness-packages
+# PID 1 and the mount points of the host directories it binds (the guest's
+# root is read-only)
+install_init() {
+	install -m 755 "$TOP/guest/init-arm64.sh" "$root/init-arm64.sh"
+	mkdir -p "$root$TOP" "$root$CACHE"
+}
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$pkgs" ]; then
+	install_init
+	echo "$root"
+	exit 0
+fi
+uri=$(debian_mirror)
+[ -n "$uri" ] || die "no Debian mirror in /etc/apt/sources.list.d/debian.sources"
+apt=$CACHE/apt/bookworm-arm64
+mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/state"
+: >"$apt/state/status"
+echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri bookworm main" >"$apt/sources.list"
+o=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+	-o "Dir::State::Lists=$apt/lists" -o "Dir::State::status=$apt/state/status"
+	-o "Dir::Cache=$apt/cache" -o APT::Architecture=arm64 -o APT::Architectures::=arm64
+	-o Debug::NoLocking=1 -o APT::Sandbox::User=root -o APT::Get::List-Cleanup=0
+	-o APT::Install-Recommends=0)
+say "arm64 root: resolving $pkgs (bookworm arm64, private apt config in $apt)"
+apt-get "${o[@]}" -qq update
+# With an empty status nothing counts as installed: --download-only fetches
+# the whole dependency closure.
+apt-get "${o[@]}" -qq -y --download-only install $pkgs >/dev/null
+rm -rf "$root"
+mkdir -p "$root"
+n=0
+for deb in "$apt"/cache/archives/*.deb; do
+	dpkg-deb -x "$deb" "$root"
+	n=$((n + 1))
+done
+# merged /usr (bookworm's usrmerge is done by the installer, not the debs)
+for d in bin sbin lib; do
+	if [ -d "$root/$d" ] && [ ! -L "$root/$d" ]; then
+		cp -a "$root/$d/." "$root/usr/$d/" && rm -rf "${root:?}/$d"
+	fi
+	[ -e "$root/$d" ] || ln -s "usr/$d" "$root/$d"
+done
+mkdir -p "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/run" "$root/mnt" "$root/host"
+# python3 -> python3.11 is made by the python3-minimal postinst
+[ -e "$root/usr/bin/python3" ] || ln -s "$(cd "$root/usr/bin" && ls python3.* | grep -E '^python3\.[0-9]+$' | head -n1)" "$root/usr/bin/python3"
+[ -e "$root/bin/sh" ] || ln -s bash "$root/usr/bin/sh"
+install_init
+echo "$pkgs" >"$stamp"
+say "arm64 root: $n packages unpacked in $root ($(du -sh "$root" | cut -f1))"
+echo "$root"
