@@ -13,7 +13,7 @@ set -euo pipefail
 root=$CACHE/arm64/root
 pkgs="bash coreutils util-linux mount busybox-static python3-minimal python3 python3-drgn libc-bin procps grep sed gawk findutils diffutils e2fsprogs"
 stamp=$root/.harness-packages
-layout=3	# bump when the unpacking below changes
+layout=4	# bump when the unpacking below changes
 # PID 1 and the mount points of the host directories it binds (the guest's
 # root is read-only)
 install_init() {
@@ -28,14 +28,12 @@ fi
 uri=$(debian_mirror)
 [ -n "$uri" ] || die "no Debian mirror in /etc/apt/sources.list.d/debian.sources"
 apt=$CACHE/apt/bookworm-arm64
-mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/state"
+mkdir -p "$apt/state"
 : >"$apt/state/status"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri bookworm main" >"$apt/sources.list"
-o=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	-o "Dir::State::Lists=$apt/lists" -o "Dir::State::status=$apt/state/status"
-	-o "Dir::Cache=$apt/cache" -o APT::Architecture=arm64 -o APT::Architectures::=arm64
-	-o Debug::NoLocking=1 -o APT::Sandbox::User=root -o APT::Get::List-Cleanup=0
-	-o APT::Install-Recommends=0)
+apt_private "$apt" "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri bookworm main" \
+	-o "Dir::State::status=$apt/state/status" -o APT::Architecture=arm64 \
+	-o APT::Architectures::=arm64 -o APT::Install-Recommends=0
+o=("${APT_OPTS[@]}")
 say "arm64 root: resolving $pkgs (bookworm arm64, private apt config in $apt)"
 apt-get "${o[@]}" -qq update
 # With an empty status nothing counts as installed: --download-only fetches

@@ -45,14 +45,11 @@ apt_source() {
 	local apt=$CACHE/apt/sid-src uri
 	uri=$(debian_mirror)
 	[ -n "$uri" ] || { say "damo: no Debian mirror in /etc/apt/sources.list.d/debian.sources"; return 1; }
-	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$dl"
-	echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri sid main" >"$apt/sources.list"
-	local o=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-		-o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
-		-o Debug::NoLocking=1 -o APT::Sandbox::User=root -o APT::Get::List-Cleanup=0)
+	mkdir -p "$dl"
+	apt_private "$apt" "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri sid main"
 	say "damo: apt-get source damo=$DAMO_PKG_VER from $uri sid (private apt config in $apt)"
-	apt-get "${o[@]}" -qq update >&2 &&
-		(cd "$dl" && apt-get "${o[@]}" -qq source --download-only "damo=$DAMO_PKG_VER" >&2)
+	apt-get "${APT_OPTS[@]}" -qq update >&2 &&
+		(cd "$dl" && apt-get "${APT_OPTS[@]}" -qq source --download-only "damo=$DAMO_PKG_VER" >&2)
 }
 
 # Prints the path of a checked orig tarball, or nothing.

@@ -48,20 +48,29 @@ debian_mirror() {
 	echo "$uri"
 }
 
+# apt_private DIR SOURCES_LINE [OPTION...]: a private apt configuration in
+# DIR (own sources list, lists and cache dirs; the system's apt state is not
+# touched); its apt-get options end up in the array APT_OPTS.
+apt_private() {
+	local apt=$1 line=$2
+	shift 2
+	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
+	echo "$line" >"$apt/sources.list"
+	APT_OPTS=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
+		-o Debug::NoLocking=1 -o APT::Sandbox::User=root -o APT::Get::List-Cleanup=0 "$@")
+}
+
 # apt_download SUITE PKG[=VERSION] DESTDIR: download one .deb from another
-# Debian suite with a private apt configuration (own sources list, lists and
-# cache dirs under $CACHE/apt/SUITE); the system's apt state is not touched.
+# Debian suite with a private apt configuration in $CACHE/apt/SUITE.
 apt_download() {
 	local suite=$1 pkg=$2 dest=$3 uri apt=$CACHE/apt/$1
 	uri=$(debian_mirror)
 	[ -n "$uri" ] || { say "no Debian mirror in /etc/apt/sources.list.d/debian.sources"; return 1; }
-	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$dest"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" >"$apt/sources.list"
-	local o=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-		-o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
-		-o Debug::NoLocking=1 -o APT::Sandbox::User=root -o APT::Get::List-Cleanup=0)
+	mkdir -p "$dest"
+	apt_private "$apt" "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main"
 	say "apt: $pkg from $uri $suite (private apt config in $apt)"
-	apt-get "${o[@]}" -qq update >&2 && (cd "$dest" && apt-get "${o[@]}" -qq download "$pkg" >&2)
+	apt-get "${APT_OPTS[@]}" -qq update >&2 && (cd "$dest" && apt-get "${APT_OPTS[@]}" -qq download "$pkg" >&2)
 }
 
 # timed STEP CMD...: run CMD, add "STEP<TAB><TAB>seconds" to the file named
