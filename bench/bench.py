@@ -239,19 +239,41 @@ def stat_of(xs):
 
 # ------------------------------------------------------------------- rows
 
-def action_cost(args, size, layout, action, order, from_order):
+def monitoring_rate(args, mem, seconds=1.0):
+    """kdamond CPU ns per second of a stat scheme over mem, with the stats
+    polled as wait_applied() polls them: what DAMON's monitoring (sampling,
+    aggregation, the stats reads) costs while an action runs."""
+    dm = Damon(args.ksft, mem, 'stat')
+    try:
+        time.sleep(0.3)
+        c0, t0 = cpu_ns(dm.pid), time.time()
+        while time.time() - t0 < seconds:
+            dm.stats()
+            time.sleep(0.1)
+        return (cpu_ns(dm.pid) - c0) / (time.time() - t0)
+    finally:
+        dm.stop()
+
+
+def action_cost(args, size, layout, action, order, from_order, net=None):
     """kdamond CPU ns until a fresh Mem of size MiB, all in folios of
     from_order, is all in folios of order: taken when sz_applied reaches
     the size (pagemap + kpageflags then confirm it; the kdamond's CPU
     while that check reads 32 MiB of pagemap is not the action's), or
-    after the whole wait if it never does."""
+    after the whole wait if it never does.  If net is a list, the same
+    less what DAMON's monitoring costs over that time (a stat scheme's
+    kdamond CPU rate on the same memory, measured first) is appended
+    to it: the action's own cost."""
     mem = Mem(args, size, layout)
     try:
         check(mem, from_order, 'before')
+        rate = monitoring_rate(args, mem) if net is not None else 0
         dm = Damon(args.ksft, mem, action, order)
-        c0 = cpu_ns(dm.pid)
+        c0, t0 = cpu_ns(dm.pid), time.time()
         st = dm.wait_applied(mem.size, args.wait + size // 4)
-        c1 = cpu_ns(dm.pid)
+        c1, t1 = cpu_ns(dm.pid), time.time()
+        if net is not None:
+            net.append(max(0, c1 - c0 - rate * (t1 - t0)))
         done, got = mem.wait_orders(order, args.wait + size // 4)
         if not done:
             c1 = cpu_ns(dm.pid)
@@ -317,8 +339,9 @@ def row_split(args, size, order, repeat):
                          order), repeat)
 
 
-def row_collapse(args, size, order, repeat, with_ref):
-    ours = lambda: action_cost(args, size, 'small', 'collapse', order, 0)
+def row_collapse(args, size, order, repeat, with_ref, net=None):
+    ours = lambda: action_cost(args, size, 'small', 'collapse', order, 0,
+                               net)
     if not with_ref:
         return [ours() for _ in range(repeat)], None
     return pairs(args, ours, lambda: ref_cost(args, size, 'small', 'collapse',
@@ -386,6 +409,9 @@ def main():
     p.add_argument('--sizes', default='64,256,1024')
     p.add_argument('--repeat', type=int, default=5)
     p.add_argument('--seconds', type=int, default=5)
+    p.add_argument('--steady-size', type=int, default=0,
+                   help='MiB for the steady rows (default: the smallest '
+                   'size, at most 32)')
     p.add_argument('--reserve', type=int, default=4096)
     p.add_argument('--wait', type=int, default=60,
                    help='seconds (plus MiB/4) an action may take to reach '
@@ -435,10 +461,15 @@ def main():
                 statistics.median(ours) / nr_pmd
         if 'collapse' not in groups:
             continue
-        ours9, ref9 = row_collapse(args, size, PMD_ORDER, rep, True)
+        net9 = []
+        ours9, ref9 = row_collapse(args, size, PMD_ORDER, rep, True, net9)
         add('collapse to order 9 (cpu ms)', size, [x / 1e6 for x in ours9],
             [x / 1e6 for x in ref9], 'ms', ('>=', 0.95),
             note='ref: madvise(MADV_COLLAPSE)')
+        add('collapse to order 9 less monitoring (cpu ms)', size,
+            [x / 1e6 for x in net9], [x / 1e6 for x in ref9], 'ms',
+            ('>=', 0.95), note='ref: madvise(MADV_COLLAPSE); ours less a '
+            'stat scheme\'s kdamond CPU rate over the same time')
         per_folio.setdefault('collapse 9', {})[size] = \
             statistics.median(ours9) / nr_pmd
         for order in (2, 4):
@@ -448,7 +479,9 @@ def main():
                 cmp=statistics.median(ours9) / statistics.median(ours),
                 note='ratio: bytes/s vs ours at order 9')
 
-    small = sizes[0]
+    # at most 32 MiB: a larger touch loop overflows QEMU's software TLB
+    # and then measures that (README, make bench)
+    small = args.steady_size or min(32, sizes[0])
     for label, layout, converge, action, order in [
             ('steady collapse order 4', 'small', 'collapse', 'collapse', 4),
             ('steady collapse order 9', 'thp', None, 'collapse', 9),
