@@ -35,6 +35,7 @@ Usage: bench.py --ksft DIR --benchmem PATH [--sizes 64,256,1024]
                 [--json FILE] [--csv FILE] [--meta KEY=VALUE ...]
 """
 import argparse
+import atexit
 import csv
 import json
 import os
@@ -63,18 +64,39 @@ def write(path, value):
         f.write(str(value))
 
 
+def thp_setting(path):
+    v = read(path)
+    return v[v.index('[') + 1:v.index(']')] if '[' in v else v
+
+
+def thp_restore(saved):
+    for path, value in saved.items():
+        try:
+            write(path, value)
+        except OSError:
+            pass
+
+
 def thp_setup():
     """THP for MADV_HUGEPAGE'd memory only (benchmem -l thp), mTHP sizes
-    off (forced collapse ignores them), khugepaged idle."""
-    write(THP + '/enabled', 'madvise')
+    off (forced collapse ignores them), khugepaged idle; the settings are
+    restored at exit (make test runs other suites after the smoke run)."""
+    saved = {}
+
+    def set_thp(path, value):
+        if path not in saved:
+            saved[path] = thp_setting(path)
+        write(path, value)
+    atexit.register(thp_restore, saved)
+    set_thp(THP + '/enabled', 'madvise')
     for d in os.listdir(THP):
         if d.startswith('hugepages-'):
             try:
-                write('%s/%s/enabled' % (THP, d),
-                      'inherit' if d == 'hugepages-2048kB' else 'never')
+                set_thp('%s/%s/enabled' % (THP, d),
+                        'inherit' if d == 'hugepages-2048kB' else 'never')
             except OSError:
                 pass
-    write(THP + '/khugepaged/scan_sleep_millisecs', 600000)
+    set_thp(THP + '/khugepaged/scan_sleep_millisecs', 600000)
 
 
 def cpu_ns(pid):
@@ -264,9 +286,8 @@ def action_cost(args, size, layout, action, order, from_order, net=None):
     less what DAMON's monitoring costs over that time (a stat scheme's
     kdamond CPU rate on the same memory, measured first) is appended
     to it: the action's own cost."""
-    mem = Mem(args, size, layout)
+    mem = fresh_mem(args, size, layout, from_order)
     try:
-        check(mem, from_order, 'before')
         rate = monitoring_rate(args, mem) if net is not None else 0
         dm = Damon(args.ksft, mem, action, order)
         c0, t0 = cpu_ns(dm.pid), time.time()
@@ -299,9 +320,8 @@ def action_cost(args, size, layout, action, order, from_order, net=None):
 
 def ref_cost(args, size, layout, line, from_order, order):
     """CPU ns of the kernel's own path (a benchmem command) on a fresh Mem."""
-    mem = Mem(args, size, layout)
+    mem = fresh_mem(args, size, layout, from_order)
     try:
-        check(mem, from_order, 'before')
         w = mem.cmd(line)
         if len(w) != 4 or w[1] != '0':
             raise SystemExit('bench: %s failed: %s' % (line, w))
@@ -309,6 +329,29 @@ def ref_cost(args, size, layout, line, from_order, order):
         return int(w[3])
     finally:
         mem.stop()
+
+
+def fresh_mem(args, size, layout, order):
+    """A Mem all in folios of order.  If the THPs of a thp layout could not
+    all be allocated (memory fragmented by what ran before in the guest),
+    compact memory and try once more: every run starts from the same
+    layout."""
+    mem = Mem(args, size, layout)
+    if mem.orders() == {order: mem.size >> 12}:
+        return mem
+    got = mem.orders()
+    mem.stop()
+    say('# %s layout of %d MiB came out as %s: compacting memory, once more' %
+        (layout, size, got))
+    write('/proc/sys/vm/drop_caches', 3)
+    write('/proc/sys/vm/compact_memory', 1)
+    mem = Mem(args, size, layout)
+    try:
+        check(mem, order, 'before')
+    except SystemExit:
+        mem.stop()
+        raise
+    return mem
 
 
 def check(mem, order, when):

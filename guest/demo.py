@@ -521,7 +521,37 @@ def wait_until(cond, timeout, step=0.5):
     return cond()
 
 
+def thp_settings():
+    """The THP and khugepaged settings the demo changes, with their values
+    now (the selected word of a [x] list)."""
+    paths = ['enabled', 'khugepaged/scan_sleep_millisecs',
+             'khugepaged/alloc_sleep_millisecs']
+    paths += [os.path.join(d, 'enabled') for d in os.listdir(THP)
+              if d.startswith('hugepages-')]
+    saved = {}
+    for p in paths:
+        try:
+            v = read(os.path.join(THP, p))
+        except OSError:
+            continue
+        saved[p] = v[v.index('[') + 1:v.index(']')] if '[' in v else v
+    return saved
+
+
 def demo(args, backing):
+    saved = thp_settings()
+    try:
+        return _demo_mounted(args, backing)
+    finally:
+        # make test runs other suites after the demo in the same guest
+        for p, v in saved.items():
+            try:
+                write(os.path.join(THP, p), v, True)
+            except OSError:
+                pass
+
+
+def _demo_mounted(args, backing):
     shm = None
     if backing == 'shmem':
         shm = '/tmp/demo-shm'

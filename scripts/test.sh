@@ -120,6 +120,9 @@ if [ -n "$guest_suites" ]; then
 				args+=("$s=tap:$RUN_DIR/test-$g/out/$s.tap")
 			done
 			[ -n "$group" ] || continue
+			# each suite left the guest as it found it (run-tests.sh)
+			[ "$group" != " none" ] &&
+				args+=("clean-$g=tap:$RUN_DIR/test-$g/out/clean.tap")
 			cat "$RUN_DIR/test-$g/out/times.tsv" >>"$times" 2>/dev/null || true
 			# A kernel splat anywhere in the run fails it.
 			[ -s "$RUN_DIR/test-$g/splats" ] &&
