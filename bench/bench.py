@@ -254,6 +254,12 @@ def trace_collapse(seconds):
         or 'no collapse attempted'
 
 
+def div(a, b):
+    """a / b, or None when b is 0 (a CPU time below the clock's
+    resolution)."""
+    return a / b if b else None
+
+
 def stat_of(xs):
     xs = sorted(xs)
     return {'min': xs[0], 'median': statistics.median(xs), 'n': len(xs)}
@@ -471,7 +477,16 @@ def main():
     thp_setup()
     rows = []
 
-    def add(name, size, ours, ref, unit, goal=None, cmp=None, note=''):
+    def add(name, size, ours, ref, unit, goal=None, cmp='ref', note=''):
+        if cmp == 'ref':
+            # ratio of medians, reference cost / our cost (> 1: ours faster)
+            cmp = div(statistics.median(ref), statistics.median(ours))
+        if cmp is None:
+            # CPU times move in clock ticks without a TSC clocksource
+            INCOMPLETE.append('a median of 0 (below the resolution of '
+                              'clocksource %s): no ratio' % read(
+                                  '/sys/devices/system/clocksource/'
+                                  'clocksource0/current_clocksource'))
         if INCOMPLETE:
             note = (note + '; ' if note else '') + 'INCOMPLETE: ' + \
                 ' / '.join(INCOMPLETE)
@@ -481,9 +496,6 @@ def main():
              'goal': goal, 'note': note}
         if cmp is not None:
             r['ratio'] = cmp
-        elif ref:
-            # ratio of medians, reference cost / our cost (> 1: ours faster)
-            r['ratio'] = r['reference']['median'] / r['ours']['median']
         r['met'] = None if goal is None or 'ratio' not in r else \
             (r['ratio'] >= goal[1] if goal[0] == '>=' else
              r['ratio'] <= goal[1])
@@ -519,7 +531,7 @@ def main():
             ours, _ = row_collapse(args, size, order, rep, False)
             add('collapse to order %d (cpu ms)' % order, size,
                 [x / 1e6 for x in ours], None, 'ms',
-                cmp=statistics.median(ours9) / statistics.median(ours),
+                cmp=div(statistics.median(ours9), statistics.median(ours)),
                 note='ratio: bytes/s vs ours at order 9')
 
     # at most 32 MiB: a larger touch loop overflows QEMU's software TLB
@@ -533,8 +545,8 @@ def main():
             break
         res, applied = steady(args, small, layout, converge, action, order,
                               args.repeat, args.seconds)
-        ops = statistics.median(res[action][0]) / \
-            statistics.median(res['stat'][0])
+        ops = div(statistics.median(res[action][0]),
+                  statistics.median(res['stat'][0]))
         add(label + ': target ops/s', small, res[action][0], res['stat'][0],
             'ops/s', ('>=', 0.98), cmp=ops,
             note='ref: stat scheme; ratio: ours / stat')
@@ -556,7 +568,7 @@ def main():
         for size in sizes:
             add('scaling %s: cpu us per PMD range' % k, size,
                 [v[size] / 1e3], None, 'us', ('<=', 1.5),
-                cmp=v[size] / base, note='ratio: vs %d MiB' % sizes[0])
+                cmp=div(v[size], base), note='ratio: vs %d MiB' % sizes[0])
 
     meta = dict(m.split('=', 1) for m in args.meta)
     meta.update({'date': time.strftime('%Y-%m-%d %H:%M:%S UTC',

@@ -23,12 +23,8 @@ commit=$(git -C "$WORK_TREE" rev-parse --short=12 HEAD)
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 args=()
 eval "args=(${BENCH_ARGS:-})"
-# Without ACPI the guest cannot calibrate its TSC (no HPET or PM timer) and
-# falls back to refined-jiffies: CPU times then move in 4 ms ticks. Give it
-# the host's TSC frequency (TCG's TSC runs at the host's) so that it uses
-# the TSC clocksource and sched_clock.
-khz=$(awk -F': *' '/^cpu MHz/ {printf "%d", $2 * 1000; exit}' /proc/cpuinfo)
-[ -n "$khz" ] && export GUEST_APPEND="${GUEST_APPEND:-tsc_early_khz=$khz tsc=reliable}"
+# The TSC clocksource, so that CPU times are not 4 ms ticks (lib.sh).
+export GUEST_APPEND="${GUEST_APPEND:-$(tsc_append)}"
 say "bench: booting the guest; the full run takes about 40 minutes under TCG"
 rc=0
 "$TOP/scripts/guest-run.sh" -n bench -m 4G -t "${BENCH_TIMEOUT:-7200}" -- \

@@ -83,3 +83,12 @@ timed() {
 	printf '%s\t\t%s\n' "$step" $(($(date +%s) - start)) >>"$times"
 	return "$rc"
 }
+
+# Kernel parameters that give a TCG guest a TSC clocksource: without ACPI it
+# cannot calibrate its TSC (no HPET or PM timer) and falls back to
+# refined-jiffies, so CPU times move in 4 ms ticks. TCG's TSC runs at the
+# host's frequency. Used by make bench and by the guest of make test that
+# runs the benchmark's smoke run (a short action could take 0 ticks).
+tsc_append() {
+	awk -F': *' '/^cpu MHz/ {printf "tsc_early_khz=%d tsc=reliable", $2 * 1000; exit}' /proc/cpuinfo
+}
