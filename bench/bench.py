@@ -35,7 +35,6 @@ Usage: bench.py --ksft DIR --benchmem PATH [--sizes 64,256,1024]
                 [--json FILE] [--csv FILE] [--meta KEY=VALUE ...]
 """
 import argparse
-import atexit
 import csv
 import json
 import os
@@ -64,39 +63,22 @@ def write(path, value):
         f.write(str(value))
 
 
-def thp_setting(path):
-    v = read(path)
-    return v[v.index('[') + 1:v.index(']')] if '[' in v else v
-
-
-def thp_restore(saved):
-    for path, value in saved.items():
-        try:
-            write(path, value)
-        except OSError:
-            pass
-
-
-def thp_setup():
+def thp_setup(ksft):
     """THP for MADV_HUGEPAGE'd memory only (benchmem -l thp), mTHP sizes
-    off (forced collapse ignores them), khugepaged idle; the settings are
-    restored at exit (make test runs other suites after the smoke run)."""
-    saved = {}
-
-    def set_thp(path, value):
-        if path not in saved:
-            saved[path] = thp_setting(path)
-        write(path, value)
-    atexit.register(thp_restore, saved)
-    set_thp(THP + '/enabled', 'madvise')
+    off (forced collapse ignores them), khugepaged idle; the selftests'
+    set_thp() restores the settings at exit, SIGTERM included (make test
+    runs other suites after the smoke run)."""
+    sys.path.insert(0, ksft)
+    from _damon_folio import set_thp
+    set_thp('enabled', 'madvise')
     for d in os.listdir(THP):
         if d.startswith('hugepages-'):
             try:
-                set_thp('%s/%s/enabled' % (THP, d),
+                set_thp('%s/enabled' % d,
                         'inherit' if d == 'hugepages-2048kB' else 'never')
             except OSError:
                 pass
-    set_thp(THP + '/khugepaged/scan_sleep_millisecs', 600000)
+    set_thp('khugepaged/scan_sleep_millisecs', '600000')
 
 
 def cpu_ns(pid):
@@ -474,7 +456,7 @@ def main():
     args = p.parse_args()
     sizes = [int(s) for s in args.sizes.split(',')]
     groups = set(args.rows.split(','))
-    thp_setup()
+    thp_setup(args.ksft)
     rows = []
 
     def add(name, size, ours, ref, unit, goal=None, cmp='ref', note=''):

@@ -325,13 +325,7 @@ run_sigterm() {
 			else
 				echo "not ok $n sigterm: $2 $how: ${after:+changed: $after}${left:+left running: $left}"
 				# the next case starts from a clean state
-				pkill -KILL -x folio_mem; pkill -KILL -x damos_stress
-				for f in /sys/kernel/mm/damon/admin/kdamonds/*/state; do
-					[ -w "$f" ] && echo off >"$f" 2>/dev/null
-				done
-				sed 's/=.*\[\(.*\)\].*/=\1/' /tmp/thp.before | while IFS='=' read -r k v; do
-					echo "$v" >"/sys/kernel/mm/transparent_hugepage/$k" 2>/dev/null
-				done
+				undo_leftovers /tmp/thp.before
 			fi
 		done
 	} 2>&1 | tee /tmp/out/sigterm.tap
