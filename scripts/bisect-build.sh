@@ -11,6 +11,13 @@
 # DAMON selftests in $BISECT_OUT.abi/<patch number>/, so that make test can
 # boot it and run the selftests that check the ABI as that patch has them
 # (scripts/abi-run.sh): each patch of the series must pass its own.
+#
+# A point whose tree was built before, without warnings, with the same
+# compiler, config fragments and build scripts (the key below) is not built
+# again: the result of a build is a function of those inputs. Its kernel is
+# taken from the copy kept then, where the abi step needs it. With one
+# kernel file changed in patch K, the points before K are such points.
+# BISECT_REBUILD=1 builds every point.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -27,19 +34,37 @@ git diff --quiet HEAD || die "bisect: $WORK_TREE has uncommitted changes"
 head=$(git symbolic-ref -q --short HEAD || git rev-parse HEAD)
 trap 'git checkout -q "$head"' EXIT
 
-# keep_abi N LOG: keep the kernel just built and install the DAMON selftests
-# of the checked-out patch N for scripts/abi-run.sh.
+# keep_abi N LOG [DIR]: keep the kernel just built (or the one kept in DIR
+# when this tree was built before) and install the DAMON selftests of the
+# checked-out patch N for scripts/abi-run.sh.
 keep_abi() {
-	local d=$BISECT_OUT.abi/$1
+	local d=$BISECT_OUT.abi/$1 from=${3:-}
 	mkdir -p "$d"
-	cp "$BISECT_OUT/arch/x86/boot/bzImage" "$BISECT_OUT/vmlinux" "$d/"
+	if [ -n "$from" ]; then
+		cp -l "$from/bzImage" "$from/vmlinux" "$d/"
+	else
+		cp "$BISECT_OUT/arch/x86/boot/bzImage" "$BISECT_OUT/vmlinux" "$d/"
+	fi
 	git log -1 --format=%s >"$d/subject"
 	make -C "$WORK_TREE/tools/testing/selftests" O="$d/obj" TARGETS=damon \
 		INSTALL_PATH="$d/damon" install >>"$2" 2>&1 ||
 		echo "# patch $1: its DAMON selftests did not build (abi-run fails it)"
 }
+# The inputs of a build but the tree: compiler, config fragments, scripts.
+inputs=$({
+	gcc --version | head -n 1
+	cat "$TOP/config/guest.config" "$TOP/scripts/build-guest.sh" "$0"
+	for f in ${GUEST_FRAGS:-}; do cat "$f"; done
+} | sha256sum | cut -c1-16)
+done_dir=$BISECT_OUT.done
+# built_before C: the tree of commit C was built with these inputs.
+stamp() { echo "$done_dir/$(git rev-parse "$1^{tree}")-$inputs"; }
+built_before() { [ -z "${BISECT_REBUILD:-}" ] && [ -f "$(stamp "$1")" ]; }
+
 echo "1..$((n - 1))"
 rm -rf "$BISECT_OUT.abi"
+mkdir -p "$done_dir"
+used=()
 for i in $(seq 0 $((n - 2))); do
 	c=${commits[$i]}
 	subj=$(git log -1 --format=%s "$c")
@@ -59,6 +84,17 @@ for i in $(seq 0 $((n - 2))); do
 		fi
 		continue
 	fi
+	abi=false
+	git diff --name-only "$c^" "$c" |
+		grep -qE '^(include/linux/damon\.h|mm/damon/sysfs[^/]*\.c)$' && abi=true
+	st=$(stamp "$c")
+	used+=("$st.kernel")
+	if built_before "$c" && { ! $abi || [ -f "$st.kernel/vmlinux" ]; }; then
+		say "bisect: patch $((i + 1))/$n: built before ($(basename "$st")): $subj"
+		echo "ok $((i + 1)) builds: $subj (this tree built before with these inputs, $(date -r "$st" +%F\ %H:%M))"
+		! $abi || keep_abi $((i + 1)) "$log" "$st.kernel"
+		continue
+	fi
 	say "bisect: building patch $((i + 1))/$n: $subj"
 	if "$TOP/scripts/build-guest.sh" "$WORK_TREE" "$BISECT_OUT" >"$log" 2>&1; then
 		# No new warnings: the build's stderr must stay empty.
@@ -67,13 +103,21 @@ for i in $(seq 0 $((n - 2))); do
 			echo "not ok $((i + 1)) builds without warnings: $subj"
 		else
 			echo "ok $((i + 1)) builds: $subj"
+			if $abi; then
+				rm -rf "$st.kernel"
+				mkdir -p "$st.kernel"
+				cp "$BISECT_OUT/arch/x86/boot/bzImage" "$BISECT_OUT/vmlinux" "$st.kernel/"
+			fi
+			touch "$st"
 		fi
-		if git diff --name-only "$c^" "$c" |
-			grep -qE '^(include/linux/damon\.h|mm/damon/sysfs[^/]*\.c)$'; then
-			keep_abi $((i + 1)) "$log"
-		fi
+		! $abi || keep_abi $((i + 1)) "$log" "$([ -f "$st" ] && echo "$st.kernel")"
 	else
 		tail -n 20 "$log" | sed 's/^/# /'
 		echo "not ok $((i + 1)) builds: $subj"
 	fi
+done
+# Keep only the kernels of the trees of this series.
+for k in "$done_dir"/*.kernel; do
+	[ -d "$k" ] || continue
+	case " ${used[*]} " in *" $k "*) ;; *) rm -rf "$k" ;; esac
 done
