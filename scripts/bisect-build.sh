@@ -54,7 +54,9 @@ keep_abi() {
 inputs=$({
 	gcc --version | head -n 1
 	cat "$TOP/config/guest.config" "$TOP/scripts/build-guest.sh" "$0"
-	for f in ${GUEST_FRAGS:-}; do cat "$f"; done
+	for f in ${GUEST_FRAGS:-}; do
+		case $f in /*) cat "$f" ;; *) cat "$TOP/$f" ;; esac
+	done
 } | sha256sum | cut -c1-16)
 done_dir=$BISECT_OUT.done
 # built_before C: the tree of commit C was built with these inputs.
