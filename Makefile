@@ -14,7 +14,7 @@ help:
 	@echo "make stress     split/collapse stress + sysfs fuzz on a KASAN guest kernel"
 	@echo "make bench      what split and collapse cost against the kernel's own paths"
 	@echo "make arm64      the series on arm64 (4K and 64K pages) in qemu-system-aarch64"
-	@echo "make boot-check the guest kernel boots while the host starves it (4 boots, ~7.5 min)"
+	@echo "make boot-check the guest kernel boots while the host starves it (4 boots, ~8 min)"
 	@echo "make base       fetch the pinned v7.3 base (KSRC=/path for your own tree)"
 	@echo "make worktree   base + patches/ applied with git am in \$$CACHE/linux"
 	@echo "make patches    regenerate patches/ from the commits in \$$CACHE/linux"

@@ -11,8 +11,8 @@
 # boot-time timer check waits a fixed number of TSC cycles for PIT ticks
 # that a starved TCG guest does not get; guest-run.sh now passes
 # no_timer_check. Without it, 4 of 4 boots panicked (47 s); with it, 4 of
-# 4 ran init (7:14; a starved boot takes 3-4 min). Last line: "N passed,
-# N failed".
+# 4 ran init (8:15 with two CPUs; a starved boot takes about 4 min). Last
+# line: "N passed, N failed".
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"

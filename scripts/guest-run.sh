@@ -81,6 +81,11 @@ append+=" init=$init panic_on_warn=1 panic=-1 oops=panic nokaslr loglevel=$logle
 # make boot-check reproduces it). KVM guests skip the check the same way
 # (arch/x86/kernel/kvm.c).
 if [ "$arch" = x86_64 ]; then append+=" no_timer_check"; fi
+# -smp N puts N cores in one socket; SeaBIOS's MP table lists one CPU per
+# socket, and a kernel without ACPI (the make test guest) learns of CPUs
+# only from that table: it ran on one CPU. N sockets of one core each.
+smp=$cpus
+if [ "$arch" = x86_64 ] && [[ $cpus =~ ^[0-9]+$ ]]; then smp="$cpus,sockets=$cpus"; fi
 [ "$kunit" = 1 ] && append+=" kunit.enable=1 kunit.autorun=1"
 # GUEST_APPEND: more kernel parameters (make bench: the TSC clocksource).
 append+=" ${GUEST_APPEND:-}"
@@ -94,7 +99,7 @@ fi
 say "guest $name: booting $(basename "$kernel") ($mem, $cpus CPUs, TCG) for '$*' (log: $rd/console.log)"
 start=$(date +%s)
 set +e
-timeout -k 10 "$timeout" "${qemu[@]}" -accel "tcg,thread=${TCG_THREAD:-single}" -m "$mem" -smp "$cpus" \
+timeout -k 10 "$timeout" "${qemu[@]}" -accel "tcg,thread=${TCG_THREAD:-single}" -m "$mem" -smp "$smp" \
 	-nodefaults -display none -no-reboot \
 	-serial "file:$rd/console.log" \
 	-kernel "$kernel" -append "$append" \
