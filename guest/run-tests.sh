@@ -398,6 +398,23 @@ undo_leftovers() {
 	return 0
 }
 
+# The guest runs on the CPUs QEMU was asked for (README "The guests run on
+# two CPUs": with -smp 2 alone, the MP table listed one and the kernel ran
+# on one).
+if [ -n "${harness_cpus:-}" ]; then
+	ncpu=$(getconf _NPROCESSORS_ONLN)
+	{
+		echo "TAP version 13"
+		echo "1..1"
+		if [ "$ncpu" = "$harness_cpus" ]; then
+			echo "ok 1 cpus: $ncpu CPUs online, as QEMU was started with"
+		else
+			echo "not ok 1 cpus: $ncpu CPUs online, QEMU was started with $harness_cpus (online: $(cat /sys/devices/system/cpu/online))"
+		fi
+	} >/tmp/out/cpus.tap
+	cat /tmp/out/cpus.tap
+fi
+
 leftover_state >/tmp/state.boot
 nclean=0
 : >/tmp/clean.lines

@@ -153,6 +153,8 @@ if [ -n "$guest_suites" ]; then
 				args+=("$s=tap:$RUN_DIR/test-$g/out/$s.tap")
 			done
 			[ -n "$group" ] || continue
+			# the guest brought up the CPUs it was started with
+			args+=("cpus-$g=tap:$RUN_DIR/test-$g/out/cpus.tap")
 			# each suite left the guest as it found it (run-tests.sh)
 			[ "$group" != " none" ] &&
 				args+=("clean-$g=tap:$RUN_DIR/test-$g/out/clean.tap")
