@@ -32,7 +32,7 @@ rc=0
 	--benchmem "$build/bench/benchmem" \
 	--json /tmp/out/bench.json --csv /tmp/out/bench.csv \
 	--meta "series_head=$commit" \
-	--meta "guest=QEMU $(qemu-system-x86_64 --version | awk 'NR == 1 {print $4}') TCG (no KVM), -smp 2 (guest_cpus: what the kernel sees), 4 GiB, debug kernel (config/guest.config)" \
+	--meta "guest=QEMU $(qemu-system-x86_64 --version | awk 'NR == 1 {print $4}') TCG (no KVM), -smp 2,sockets=2 (guest_cpus: what the kernel sees), 4 GiB, debug kernel (config/guest.config)" \
 	--meta "host=$(nproc) cores, $cpu" \
 	${args[@]+"${args[@]}"} || rc=$?
 if [ "$rc" != 0 ] || [ ! -s "$RUN_DIR/bench/out/bench.json" ]; then
