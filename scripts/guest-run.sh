@@ -26,7 +26,8 @@ while [ $# -gt 0 ]; do
 	-n) name=$2; shift 2 ;;
 	-t) timeout=$2; shift 2 ;;
 	-m) mem=$2; shift 2 ;;
-	-c) cpus=$2; shift 2 ;;
+	-c) cpus=$2; shift 2
+	    [[ $cpus =~ ^[1-9][0-9]*$ ]] || die "guest-run: -c $cpus: a number of CPUs" ;;
 	--no-tick) tick=0; shift ;;
 	--kunit) kunit=1; shift ;;
 	--) shift; break ;;
@@ -85,9 +86,9 @@ if [ "$arch" = x86_64 ]; then append+=" no_timer_check"; fi
 # socket, and a kernel without ACPI (the make test guest) learns of CPUs
 # only from that table: it ran on one CPU. N sockets of one core each.
 smp=$cpus
-if [ "$arch" = x86_64 ] && [[ $cpus =~ ^[0-9]+$ ]]; then smp="$cpus,sockets=$cpus"; fi
+if [ "$arch" = x86_64 ]; then smp="$cpus,sockets=$cpus"; fi
 # harness_cpus: what the guest must bring up (run-tests.sh checks it).
-if [[ $cpus =~ ^[0-9]+$ ]]; then append+=" harness_cpus=$cpus"; fi
+append+=" harness_cpus=$cpus"
 [ "$kunit" = 1 ] && append+=" kunit.enable=1 kunit.autorun=1"
 # GUEST_APPEND: more kernel parameters (make bench: the TSC clocksource).
 append+=" ${GUEST_APPEND:-}"
