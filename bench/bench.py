@@ -24,6 +24,11 @@ the table gives min and median.  Rows:
               PMD order, nothing left to collapse; split, nothing left to
               split) re-applied every aggregation (100 ms); alternated.
               ratios: ops/s and kdamond CPU time, converged / stat.
+  paddr       DAMOS_SPLIT of the paddr operations to order 0 over the same
+              M MiB of anon PMD THPs: a paddr kdamond whose monitoring
+              regions are the THPs' physical ranges (read from pagemap),
+              kdamond CPU time until sz_applied == M, against the same
+              debugfs split_huge_pages write as the split row.
   sparse      a split scheme over a RESERVE MiB mostly unmapped reservation
               with 64 MiB touched: kdamond CPU time per second against a
               stat scheme over the same.
@@ -143,9 +148,34 @@ class Mem:
             raise SystemExit('bench: benchmem memory changed behind its back')
 
 
+def phys_ranges(mem):
+    """The physical address ranges of mem's pages, from its pagemap:
+    [(start, end), ...], contiguous pages merged up to a PMD (a region
+    larger than a third of the total would be cut at a page-granular
+    offset by damon_apply_min_nr_regions(), inside a folio)."""
+    ranges = []
+    with open('/proc/%d/pagemap' % mem.pid, 'rb') as f:
+        f.seek(mem.start // 4096 * 8)
+        data = f.read(mem.size // 4096 * 8)
+    for i in range(0, len(data), 8):
+        e = int.from_bytes(data[i:i + 8], 'little')
+        if not e >> 63:
+            raise SystemExit('bench: page %#x of benchmem is not present' %
+                             (mem.start + i // 8 * 4096))
+        pa = (e & ((1 << 55) - 1)) * 4096
+        if ranges and ranges[-1][1] == pa and pa % (2 << 20):
+            ranges[-1][1] = pa + 4096
+        else:
+            ranges.append([pa, pa + 4096])
+    return sorted(tuple(r) for r in ranges)
+
+
 class Damon:
     """One vaddr kdamond on a Mem, one scheme with an address filter over
-    the memory, min_nr_accesses 0.  Its initial regions come from the
+    the memory, min_nr_accesses 0.  With ops='paddr': a paddr kdamond
+    whose regions are the memory's physical ranges (no filter; DAMON
+    splits them only while it has fewer than max_nr_regions / 2, which is
+    their number).  Its initial regions come from the
     selftests' fixed_regions(): edges at the memory's ends and PMD
     boundaries, none larger than a third of the memory (a larger one
     damon_apply_min_nr_regions() would cut at a page-granular offset, inside
@@ -153,19 +183,25 @@ class Damon:
     ranges runs: DAMON then never splits a region, so no folio is ever cut
     by a region boundary."""
 
-    def __init__(self, ksft, mem, action, order=None):
+    def __init__(self, ksft, mem, action, order=None, ops='vaddr'):
         sys.path.insert(0, ksft)
         import _damon_sysfs as ds
         import _damon_folio as fo
         self.ds = ds
-        fixed, target = fo.fixed_regions(mem)
-        scheme = ds.Damos(
-            action=action, target_order=order,
-            core_filters=[ds.DamosFilter(type_='addr', matching=True,
-                                         allow=True, addr_start=mem.start,
-                                         addr_end=mem.end)])
+        if ops == 'paddr':
+            regions = phys_ranges(mem)
+            fixed = ds.DamonAttrs(max_nr_regions=max(3, len(regions)))
+            target = ds.DamonTarget(pid=0, regions=regions)
+            filters = []
+        else:
+            fixed, target = fo.fixed_regions(mem)
+            filters = [ds.DamosFilter(type_='addr', matching=True,
+                                      allow=True, addr_start=mem.start,
+                                      addr_end=mem.end)]
+        scheme = ds.Damos(action=action, target_order=order,
+                          core_filters=filters)
         self.kd = ds.Kdamonds([ds.Kdamond(contexts=[ds.DamonCtx(
-            ops='vaddr',
+            ops=ops,
             monitoring_attrs=ds.DamonAttrs(
                 sample_us=10000, aggr_us=100000, update_us=fixed.update_us,
                 min_nr_regions=3, max_nr_regions=fixed.max_nr_regions),
@@ -265,7 +301,8 @@ def monitoring_rate(args, mem, seconds=1.0):
         dm.stop()
 
 
-def action_cost(args, size, layout, action, order, from_order, net=None):
+def action_cost(args, size, layout, action, order, from_order, net=None,
+                ops='vaddr'):
     """kdamond CPU ns until a fresh Mem of size MiB, all in folios of
     from_order, is all in folios of order: taken when sz_applied reaches
     the size (pagemap + kpageflags then confirm it; the kdamond's CPU
@@ -277,7 +314,7 @@ def action_cost(args, size, layout, action, order, from_order, net=None):
     mem = fresh_mem(args, size, layout, from_order)
     try:
         rate = monitoring_rate(args, mem) if net is not None else 0
-        dm = Damon(args.ksft, mem, action, order)
+        dm = Damon(args.ksft, mem, action, order, ops)
         c0, t0 = cpu_ns(dm.pid), time.time()
         st = dm.wait_applied(mem.size, args.wait + size // 4)
         c1, t1 = cpu_ns(dm.pid), time.time()
@@ -362,10 +399,10 @@ def pairs(args, ours, ref, repeat):
     return a, b
 
 
-def row_split(args, size, order, repeat):
+def row_split(args, size, order, repeat, ops='vaddr'):
     return pairs(
         args, lambda: action_cost(args, size, 'thp', 'split', order,
-                                  PMD_ORDER),
+                                  PMD_ORDER, ops=ops),
         lambda: ref_cost(args, size, 'thp', 'split %d' % order, PMD_ORDER,
                          order), repeat)
 
@@ -447,7 +484,8 @@ def main():
     p.add_argument('--wait', type=int, default=60,
                    help='seconds (plus MiB/4) an action may take to reach '
                    'its folio order before its row is marked incomplete')
-    p.add_argument('--rows', default='split,collapse,steady,sparse,scaling',
+    p.add_argument('--rows',
+                   default='split,paddr,collapse,steady,sparse,scaling',
                    help='row groups to run (scaling needs split and '
                    'collapse)')
     p.add_argument('--json')
@@ -496,6 +534,12 @@ def main():
                 ('>=', 1.2), note='ref: debugfs split_huge_pages')
             per_folio.setdefault('split %d' % order, {})[size] = \
                 statistics.median(ours) / nr_pmd
+        if 'paddr' in groups:
+            ours, ref = row_split(args, size, 0, rep, 'paddr')
+            add('paddr split to order 0 (cpu ms)', size,
+                [x / 1e6 for x in ours], [x / 1e6 for x in ref], 'ms',
+                ('>=', 1.2), note='ref: debugfs split_huge_pages (pid, '
+                'range); ours: regions = the THPs\' physical ranges')
         if 'collapse' not in groups:
             continue
         net9 = []

@@ -15,6 +15,9 @@ orders of the target (folio_mem: pagemap + kpageflags).
   collapse  damo start: collapse (--damos_target_order 4) of base pages
             under an address filter: exactly the filtered pages end at
             order 4, sz_applied is their size, contents unchanged
+  paddr     damo start --ops paddr: split (target_order 4) of the physical
+            ranges of two of four anonymous THPs: exactly those end at
+            order 4, contents unchanged
   refused   damo start with a collapse target_order of 1: damo exits non-0
             with a message naming target_order (no traceback), and no
             kdamond runs
@@ -165,6 +168,69 @@ def check_split(args, f, pmd):
         mem.stop()
 
 
+def phys_ranges(mem, start, end):
+    """The physical ranges of [start, end) of mem (its pagemap), merged and
+    sorted (damo takes --regions in address order)."""
+    out = []
+    with open('/proc/%d/pagemap' % mem.pid, 'rb') as fd:
+        fd.seek(start // 4096 * 8)
+        data = fd.read((end - start) // 4096 * 8)
+    for i in range(0, len(data), 8):
+        e = int.from_bytes(data[i:i + 8], 'little')
+        pa = (e & ((1 << 55) - 1)) * 4096
+        if not e >> 63 or not pa:
+            return None
+        if out and out[-1][1] == pa:
+            out[-1][1] += 4096
+        else:
+            out.append([pa, pa + 4096])
+    return sorted(out)
+
+
+def check_split_paddr(args, f, pmd):
+    thp = f.page_size << pmd
+    f.set_thp('enabled', 'always')
+    mem = f.FolioMem(4 * thp >> 10, 'anon')
+    f.set_thp('enabled', 'never')
+    try:
+        lo, hi = mem.start + thp, mem.start + 3 * thp
+        ranges = phys_ranges(mem, lo, hi)
+        if mem.orders(mem.start, mem.end) != {pmd: f.pages(mem.start,
+                                                           mem.end)} or \
+                not ranges:
+            return result(False, 'paddr split: four THPs to start from')
+        # two regions, never split (DAMON splits regions only while it has
+        # fewer than max_nr_regions / 2): none cuts a THP
+        r = damo(args, ['start', '--ops', 'paddr', '--regions',
+                        ' '.join('%d-%d' % tuple(x) for x in ranges),
+                        '--monitoring_nr_regions_range', '2', '2',
+                        '--damos_action', 'split', '--damos_target_order',
+                        '4', '--damos_apply_interval', '500000'])
+        ctx = ADMIN + '/0/contexts/0'
+        ok = r.returncode == 0 and state() == 'on'
+        ok &= read(ctx + '/operations') == 'paddr'
+        ok &= read(SCHEME0 + '/action') == 'split'
+        ok &= read(SCHEME0 + '/target_order') == '4'
+        result(ok, 'damo start --ops paddr: split scheme, target_order 4 '
+               '(operations %s, action %s, target_order %s)' %
+               (read(ctx + '/operations'), read(SCHEME0 + '/action'),
+                read(SCHEME0 + '/target_order')))
+        inside = wait_orders(f, mem, lo, hi, {4: f.pages(lo, hi)})
+        outside = [mem.orders(mem.start, lo), mem.orders(hi, mem.end)]
+        result(inside == {4: f.pages(lo, hi)} and
+               outside == [{pmd: f.pages(mem.start, lo)},
+                           {pmd: f.pages(hi, mem.end)}] and mem.check(),
+               'paddr split: the two THPs of the regions at order 4, the '
+               'others whole, contents unchanged (inside %s, outside %s)' %
+               (inside, outside))
+        r = damo(args, ['stop'])
+        result(r.returncode == 0 and state() == 'off', 'damo stop (paddr)')
+    finally:
+        if state() == 'on':
+            damo(args, ['stop'])
+        mem.stop()
+
+
 def check_collapse(args, f, pmd):
     thp = f.page_size << pmd
     f.set_thp('enabled', 'never')
@@ -230,6 +296,7 @@ def main():
     print('TAP version 13')
     for check in [lambda: check_features(args),
                   lambda: check_split(args, f, pmd),
+                  lambda: check_split_paddr(args, f, pmd),
                   lambda: check_collapse(args, f, pmd)]:
         try:
             check()

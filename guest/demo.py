@@ -116,14 +116,21 @@ def mib(n):
 # ---------------------------------------------------------------- workload
 
 class Hotset:
-    def __init__(self, args, backing, tag):
+    def __init__(self, args, backing, tag, hot_pct=None, dense=None,
+                 cgroup=None):
         self.shmem_base = meminfo('Shmem')
         self.truth = '/tmp/demo-truth-%s' % tag
         if os.path.exists(self.truth):
             os.unlink(self.truth)
+        # in the memory cgroup before the first fault, so that the cgroup
+        # is charged for the memory
+        join = (lambda: write(os.path.join(cgroup, 'cgroup.procs'), 0,
+                              True)) if cgroup else None
         self.proc = subprocess.Popen(
-                [args.hotset, '-s', str(args.size), '-p', str(args.hot_pct),
-                 '-d', str(args.dense), '-b', backing, '-t', self.truth])
+                [args.hotset, '-s', str(args.size), '-p',
+                 str(args.hot_pct if hot_pct is None else hot_pct),
+                 '-d', str(args.dense if dense is None else dense),
+                 '-b', backing, '-t', self.truth], preexec_fn=join)
         deadline = time.time() + 300
         while not os.path.exists(self.truth):
             if self.proc.poll() is not None or time.time() > deadline:
@@ -141,7 +148,7 @@ class Hotset:
             elif w[0] == 'dense':
                 self.dense = (int(w[1], 16), int(w[2], 16))
         self.hot_bytes = sum(e - s for s, e in self.hot)
-        self.shmem = backing.startswith('shmem:')
+        self.shmem = backing.startswith('shmem:') or backing == 'memfd'
 
     def resident(self):
         """Memory of the region: its RSS, or for shmem the file's pages."""
@@ -279,8 +286,12 @@ class Scheme:
     apply_interval_us, target_order and the filter, which are checked
     anyway.  addr: (start, end) of a single 'allow addr' filter."""
 
-    def __init__(self, action, addr=None, sysfs=None, **opts):
+    def __init__(self, action, addr=None, sysfs=None, filters=None, **opts):
         self.action, self.addr, self.opts = action, addr, opts
+        # damo --damos_filter words of each filter (the addr one included)
+        self.filters = list(filters or [])
+        if addr:
+            self.filters.insert(0, ['allow', 'addr'] + [str(a) for a in addr])
         self.sysfs = {'action': action,
                       'apply_interval_us':
                       opts.get('apply_interval', 0) * 1000000}
@@ -323,12 +334,11 @@ def damos_args(schemes):
                 v = '%ds' % v
             out += ['--damos_' + k] + [str(x) for x in
                                        (v if isinstance(v, tuple) else (v,))]
-        if s.addr:
-            out += ['--damos_filter', 'allow', 'addr'] + \
-                [str(a) for a in s.addr]
-    if len(schemes) > 1 and any(s.addr for s in schemes):
+        for words in s.filters:
+            out += ['--damos_filter'] + words
+    if len(schemes) > 1 and any(s.filters for s in schemes):
         out += ['--damos_nr_filters'] + \
-            [str(int(bool(s.addr))) for s in schemes]
+            [str(len(s.filters)) for s in schemes]
     return out
 
 
@@ -524,7 +534,7 @@ def wait_until(cond, timeout, step=0.5):
 def thp_settings():
     """The THP and khugepaged settings the demo changes, with their values
     now (the selected word of a [x] list)."""
-    paths = ['enabled', 'khugepaged/scan_sleep_millisecs',
+    paths = ['enabled', 'shmem_enabled', 'khugepaged/scan_sleep_millisecs',
              'khugepaged/alloc_sleep_millisecs']
     paths += [os.path.join(d, 'enabled') for d in os.listdir(THP)
               if d.startswith('hugepages-')]
@@ -796,6 +806,216 @@ def phase_e(args, hs, lo, hi, last):
     re_['recollapsed'] = huge
     return re_
 
+# ------------------------------------------------------- paddr: the VM case
+
+CGROUP = '/sys/fs/cgroup'
+PADDR_ROWS = ['shmem-paddr', 'shmem-vaddr', 'shmem-two', 'shmem-thp-off',
+              'anon-paddr']
+PADDR_NOTE = {
+    'shmem-paddr': 'paddr: pageout + split, one context',
+    'shmem-vaddr': 'vaddr: pageout + split (the split unmaps shmem)',
+    'shmem-two': 'vaddr split + paddr pageout, two kdamonds',
+    'shmem-thp-off': 'THP off, paddr pageout: the precision reference',
+    'anon-paddr': 'paddr: pageout + split, anonymous THPs',
+}
+paddr_rows = []
+
+
+def memcg_stat(cg, key):
+    for line in read(os.path.join(cg, 'memory.stat')).splitlines():
+        k, v = line.split()
+        if k == key:
+            return int(v)
+    raise SystemExit('demo: no %s in %s/memory.stat' % (key, cg))
+
+
+def paddr_schemes(memcg, split=True):
+    """pageout of regions unaccessed for 300 ms, then split to order 0 of
+    every region, each with a filter that rejects other cgroups' memory: an
+    allow filter for the cgroup would decide before the young filter that
+    paddr's pageout adds, and hot pages would be paged out too."""
+    reject = [['reject', 'none', 'memcg', memcg]]
+    out = [Scheme('pageout', access_rate=('0%', '0%'), age=('300ms', 'max'),
+                  apply_interval=1, filters=reject)]
+    if split:
+        out.append(Scheme('split', access_rate=('0%', 'max'),
+                          age=('0', 'max'), apply_interval=1, target_order=0,
+                          filters=reject))
+    return out
+
+
+def damo_paddr(damo, setup, pid, memcg):
+    """damo start for a setup; returns the argv."""
+    common = ['--monitoring_intervals', '5ms', '100ms', '1s',
+              '--monitoring_nr_regions_range', '10', '1000']
+    if setup == 'paddr':
+        argv = ['start', '--ops', 'paddr'] + common + \
+            damos_args(paddr_schemes(memcg))
+    elif setup == 'thp-off':
+        argv = ['start', '--ops', 'paddr'] + common + \
+            damos_args(paddr_schemes(memcg, split=False))
+    elif setup == 'vaddr':
+        vs = [Scheme('pageout', access_rate=('0%', '0%'),
+                     age=('300ms', 'max'), apply_interval=1),
+              Scheme('split', access_rate=('0%', 'max'), age=('0', 'max'),
+                     apply_interval=1, target_order=0)]
+        argv = ['start', '--ops', 'vaddr', '--target_pid', str(pid)] + \
+            common + damos_args(vs)
+    else:   # two: a vaddr kdamond splits, a paddr kdamond pages out
+        split = Scheme('split', access_rate=('0%', 'max'), age=('0', 'max'),
+                       apply_interval=1, target_order=0)
+        argv = ['start',
+                '--kdamond', '--damon_ctx', '--ops', 'vaddr'] + common + \
+            ['--damon_target', '--target_pid', str(pid),
+             '--damos_scheme'] + damos_args([split]) + \
+            ['--kdamond', '--damon_ctx', '--ops', 'paddr'] + common + \
+            ['--damon_target', '--damos_scheme'] + \
+            damos_args(paddr_schemes(memcg, split=False))
+    damo.run(argv)
+    # what damo set up, against what was asked
+    want = {'vaddr': [('vaddr', ['pageout', 'split'])],
+            'paddr': [('paddr', ['pageout', 'split'])],
+            'thp-off': [('paddr', ['pageout'])],
+            'two': [('vaddr', ['split']), ('paddr', ['pageout'])]}[setup]
+    got = []
+    for k in range(int(read(ADMIN + '/nr_kdamonds'))):
+        ctx = '%s/%d/contexts/0' % (ADMIN, k)
+        acts = [read('%s/schemes/%d/action' % (ctx, i)) for i in
+                range(int(read(ctx + '/schemes/nr_schemes')))]
+        got.append((read(ctx + '/operations'), acts))
+        for i, a in enumerate(acts):
+            d = '%s/schemes/%d/' % (ctx, i)
+            if a == 'split' and read(d + 'target_order') != '0':
+                raise SystemExit('demo: damo left split at order %s' %
+                                 read(d + 'target_order'))
+            if read(ctx + '/operations') == 'paddr':
+                f = d + 'ops_filters/0/'
+                if [read(f + x) for x in ['type', 'matching', 'allow',
+                                          'memcg_path']] != \
+                        ['memcg', 'N', 'N', memcg]:
+                    raise SystemExit('demo: damo set up another filter '
+                                     'than "reject none memcg %s"' % memcg)
+        if read('%s/%d/state' % (ADMIN, k)) != 'on':
+            raise SystemExit('demo: kdamond %d is not on' % k)
+    if got != want:
+        raise SystemExit('demo: damo set up %s, not %s' % (got, want))
+
+
+def paddr_row(args, damo, name):
+    """One row of the VM table: a hotset process in its own memory cgroup
+    maps args.size MiB (a memfd, or anonymous memory) with one hot 4 KiB
+    page in every other 2 MiB, and DAMON set up as the row says; the
+    memory's resident size (the cgroup's memory.stat) is followed until it
+    stays, then its major faults (the hot pages paging in again) are
+    counted for 20 s, at least a minute after DAMON started."""
+    backing, setup = name.split('-', 1)
+    cg_name = 'demo-paddr'
+    cg = os.path.join(CGROUP, cg_name)
+    key = 'shmem' if backing == 'shmem' else 'anon'
+    thp = 'never' if setup == 'thp-off' else 'always'
+    say('paddr %s: %s' % (name, PADDR_NOTE[name]))
+    # (every other THP hot: one page in 2 * 2 MiB)
+    if backing == 'shmem':
+        set_thp('shmem_enabled', thp)
+        set_thp('enabled', 'never')
+    else:
+        set_thp('enabled', thp)
+    os.mkdir(cg)
+    hs = None
+    try:
+        hs = Hotset(args, 'memfd' if backing == 'shmem' else 'anon',
+                    'paddr', hot_pct=50, dense=0, cgroup=cg)
+        # no khugepaged collapsing back what DAMON splits
+        set_thp('shmem_enabled' if backing == 'shmem' else 'enabled',
+                'never' if backing == 'shmem' else 'madvise')
+        sm = hs.smaps()
+        huge = sm.get('AnonHugePages', 0) + sm.get('ShmemPmdMapped', 0)
+        before = memcg_stat(cg, key)
+        if thp == 'always' and huge < (hs.end - hs.start) * 9 // 10:
+            raise SystemExit('demo: %s: only %s of %s MiB in THPs' %
+                             (name, mib(huge), mib(hs.end - hs.start)))
+        faults0 = memcg_stat(cg, 'pgmajfault')
+        t0 = time.time()
+        damo_paddr(damo, setup, hs.pid, '/' + cg_name)
+        flush_log('commands')
+        trace = []
+
+        def settled():
+            trace.append(memcg_stat(cg, key))
+            say('  %4.0f s: resident %s MiB' % (time.time() - t0,
+                                                mib(trace[-1])))
+            # near the hot set, or no change over 30 s after the first 60
+            return trace[-1] <= hs.hot_bytes * 1.1 or (
+                time.time() - t0 >= 60 and len(trace) > 6 and
+                max(trace[-7:]) - min(trace[-7:]) < (256 << 10))
+        wait_until(settled, 120 + args.size // 2, step=5)
+        took = time.time() - t0
+        time.sleep(max(0, t0 + 60 - time.time()))
+        f0 = memcg_stat(cg, 'pgmajfault')
+        time.sleep(20)
+        faults = memcg_stat(cg, 'pgmajfault') - f0
+        resident = memcg_stat(cg, key)
+        hist = hs.folio_orders()
+        r = {'row': name, 'size': hs.end - hs.start, 'hot': hs.hot_bytes,
+             'before': before, 'resident': resident, 'took': took,
+             'faults': faults, 'faults_all': memcg_stat(cg, 'pgmajfault') -
+             faults0, 'hist': hist, 'note': PADDR_NOTE[name]}
+        paddr_rows.append(r)
+        say('  -> ' + fmt_paddr(r))
+        return r
+    finally:
+        try:
+            damo.run(['stop'])
+        except SystemExit:
+            pass
+        flush_log('then')
+        if hs:
+            hs.stop()
+        wait_until(lambda: not read(os.path.join(cg, 'cgroup.procs')), 10)
+        os.rmdir(cg)
+
+
+PADDR_HEADER = '%-14s %9s %9s %12s %12s %7s %12s  %-22s %s' % (
+    'row', 'hot KiB', 'MiB', 'resident MiB', 'x hot set', 'after s',
+    'majflt/20s', 'folio sizes (MiB)', 'setup')
+
+
+def fmt_paddr(r):
+    return '%-14s %9d %9s %5s->%6s %12.2f %7.0f %12d  %-22s %s' % (
+        r['row'], r['hot'] >> 10, mib(r['size']), mib(r['before']),
+        mib(r['resident']), r['resident'] / r['hot'], r['took'],
+        r['faults'], orders_str(r['hist']), r['note'])
+
+
+def paddr_part(args):
+    """The VM table, one row per args.paddr word."""
+    saved = thp_settings()
+    sub = os.path.join(CGROUP, 'cgroup.subtree_control')
+    if 'memory' not in read(sub).split():
+        write(sub, '+memory')
+    say('== the VM case: %d MiB, one hot 4 KiB page in every other THP, '
+        'in a memory cgroup ==' % args.size)
+    setup_thp()
+    damo = Damo(args.damo, args.min_regions)
+    try:
+        for name in args.paddr.split():
+            paddr_row(args, damo, name)
+    finally:
+        for p, v in saved.items():
+            try:
+                write(os.path.join(THP, p), v, True)
+            except OSError:
+                pass
+    say('')
+    say('VM memory (%d MiB; resident = the cgroup\'s memory.stat shmem or '
+        'anon; majflt/20s = major faults in 20 s after the first minute)' %
+        args.size)
+    say(PADDR_HEADER)
+    for r in paddr_rows:
+        say(fmt_paddr(r))
+    say('')
+
+
 def dense_hist(hs):
     return hs.folio_orders(*hs.dense)
 
@@ -820,7 +1040,12 @@ def main():
     p.add_argument('--recollapse-wait', type=int, default=20)
     p.add_argument('--no-reference', dest='reference', action='store_false',
                    help='leave out the THP=never reference row (a-never)')
-    p.add_argument('--backing', default='anon')
+    p.add_argument('--backing', default='anon',
+                   help='backings of the main phases, space separated '
+                   '(anon, shmem; empty: none)')
+    p.add_argument('--paddr', default=' '.join(PADDR_ROWS),
+                   help='rows of the VM table (%s; empty: none)' %
+                   ', '.join(PADDR_ROWS))
     p.add_argument('--tap')
     p.add_argument('--timestamps', action='store_true',
                    help='prefix every output line with the seconds since start')
@@ -840,6 +1065,11 @@ def main():
             say(fmt_row(r))
         say('')
         del rows[:]
+    for name in args.paddr.split():
+        if name not in PADDR_ROWS:
+            raise SystemExit('demo: no VM table row %s' % name)
+    if args.paddr.split():
+        paddr_part(args)
     if args.tap:
         sys.exit(check(args, results))
 
@@ -872,6 +1102,20 @@ def check(args, results):
         tests.append(('%s: khugepaged re-collapsed no split range (THP for '
                       'MADV_HUGEPAGE only) (%d)' % (b, re_['recollapsed']),
                       re_['recollapsed'] == 0))
+    for r in paddr_rows:
+        if r['row'] not in ('shmem-paddr', 'anon-paddr'):
+            continue
+        tests.append(('%s: resident <= 1.1x the hot set (%s of %s MiB, '
+                      '%.2fx)' % (r['row'], mib(r['resident']),
+                                  mib(r['before']), r['resident'] / r['hot']),
+                      r['resident'] <= 1.1 * r['hot']))
+        tests.append(('%s: hot set resident (%s MiB)' %
+                      (r['row'], mib(r['resident'])),
+                      r['resident'] >= r['hot']))
+        tests.append(('%s: <= 1 major fault per 4 hot pages in 20 s after '
+                      'the first minute (%d, %d hot pages)' %
+                      (r['row'], r['faults'], r['hot'] // PAGE),
+                      r['faults'] <= r['hot'] // PAGE // 4))
     with open(args.tap, 'w') as f:
         f.write('TAP version 13\n1..%d\n' % len(tests))
         for i, (name, ok) in enumerate(tests, 1):
