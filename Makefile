@@ -67,7 +67,7 @@ patches:
 	scripts/format-patches.sh
 
 clean:
-	rm -rf "$(CACHE)/build" "$(CACHE)/run" "$(CACHE)/results"
+	rm -rf "$(CACHE)/build" "$(CACHE)/bisect" "$(CACHE)/run" "$(CACHE)/results"
 
 distclean:
 	rm -rf "$(CACHE)"

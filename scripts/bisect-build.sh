@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Bisectability: build the guest kernel at every patch of the series but the
-# last (make test builds that one), in $WORK_TREE itself (checked out at each
-# commit, then back) and its own build dir $BISECT_OUT. Same source path and
-# build-dir depth as the main build, so ccache serves unchanged files. A patch
+# Bisectability: build the guest kernel at every patch of the series in
+# $WORK_TREE but the last (make test builds that one), each checked out in
+# $BISECT_TREE, a git worktree of $WORK_TREE made for this (so the tree a
+# developer edits is never checked out elsewhere, and may change while this
+# runs: the commits are taken at the start), with its own build dir
+# $BISECT_OUT. Both at the same relative places as the main tree and build,
+# so ccache serves unchanged files. BISECT_BUILD=CMD runs CMD TREE OUT
+# instead of scripts/build-guest.sh (the harness test's stand-in). A patch
 # that only touches tools/ gets its DAMON selftests built instead of the
 # kernel (which is the previous patch's). TAP.
 #
@@ -22,17 +26,21 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-cd "$WORK_TREE"
-mapfile -t commits < <(git rev-list --reverse base..HEAD)
+mapfile -t commits < <(git -C "$WORK_TREE" rev-list --reverse base..HEAD)
 n=${#commits[@]}
 echo "TAP version 13"
 if [ "$n" -lt 2 ]; then
 	echo "1..0 # SKIP fewer than two patches: the full build covers it"
 	exit 0
 fi
-git diff --quiet HEAD || die "bisect: $WORK_TREE has uncommitted changes"
-head=$(git symbolic-ref -q --short HEAD || git rev-parse HEAD)
-trap 'git checkout -q "$head"' EXIT
+if ! git -C "$BISECT_TREE" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+	rm -rf "$BISECT_TREE"
+	git -C "$WORK_TREE" worktree prune
+	mkdir -p "$(dirname "$BISECT_TREE")"
+	git -C "$WORK_TREE" worktree add -q --detach "$BISECT_TREE" "${commits[0]}" >&2
+fi
+cd "$BISECT_TREE"
+build=${BISECT_BUILD:-$TOP/scripts/build-guest.sh}
 
 # keep_abi N LOG [DIR]: keep the kernel just built (or the one kept in DIR
 # when this tree was built before) and install the DAMON selftests of the
@@ -46,7 +54,7 @@ keep_abi() {
 		cp "$BISECT_OUT/arch/x86/boot/bzImage" "$BISECT_OUT/vmlinux" "$d/"
 	fi
 	git log -1 --format=%s >"$d/subject"
-	make -C "$WORK_TREE/tools/testing/selftests" O="$d/obj" TARGETS=damon \
+	make -C "$BISECT_TREE/tools/testing/selftests" O="$d/obj" TARGETS=damon \
 		INSTALL_PATH="$d/damon" install >>"$2" 2>&1 ||
 		echo "# patch $1: its DAMON selftests did not build (abi-run fails it)"
 }
@@ -70,14 +78,14 @@ used=()
 for i in $(seq 0 $((n - 2))); do
 	c=${commits[$i]}
 	subj=$(git log -1 --format=%s "$c")
-	git checkout -q --detach "$c"
+	git checkout -q -f --detach "$c"
 	log=$BISECT_OUT.$((i + 1)).log
 	# A patch that only touches tools/ leaves the kernel as the previous
 	# patch built it: build what it changes, the DAMON selftests, instead.
 	if ! git diff --name-only "$c^" "$c" | grep -qv '^tools/'; then
 		say "bisect: building the selftests of patch $((i + 1))/$n: $subj"
 		rm -rf "$BISECT_OUT.selftests"
-		if make -C "$WORK_TREE/tools/testing/selftests" O="$BISECT_OUT.selftests/obj" \
+		if make -C "$BISECT_TREE/tools/testing/selftests" O="$BISECT_OUT.selftests/obj" \
 			TARGETS=damon INSTALL_PATH="$BISECT_OUT.selftests/damon" install >"$log" 2>&1; then
 			echo "ok $((i + 1)) builds (tools/ only: the DAMON selftests): $subj"
 		else
@@ -98,7 +106,7 @@ for i in $(seq 0 $((n - 2))); do
 		continue
 	fi
 	say "bisect: building patch $((i + 1))/$n: $subj"
-	if "$TOP/scripts/build-guest.sh" "$WORK_TREE" "$BISECT_OUT" >"$log" 2>&1; then
+	if $build "$BISECT_TREE" "$BISECT_OUT" >"$log" 2>&1; then
 		# No new warnings: the build's stderr must stay empty.
 		if [ -s "$BISECT_OUT/build.err" ]; then
 			sed 's/^/# /' "$BISECT_OUT/build.err" | head -n 20

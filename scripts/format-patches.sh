@@ -13,6 +13,7 @@ n=$(git rev-list --count base..HEAD)
 rm -f "$TOP"/patches/*.patch
 if [ "$n" = 0 ]; then
 	printf '# Series order (git am applies these in this order); empty: no patches yet.\n' >"$TOP/patches/series"
+	git update-ref refs/damos/exported HEAD
 	say "patches: no commits on base; patches/ is empty"
 	exit 0
 fi
@@ -36,4 +37,6 @@ git -c "branch.$(git symbolic-ref --short HEAD).description=$(cat "$TOP/cover-le
 	echo "# Series order (git am applies these in this order)."
 	cd "$TOP/patches" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-'
 ) >"$TOP/patches/series"
+# what patches/ now holds: worktree.sh may reset the branch to it
+git update-ref refs/damos/exported HEAD
 say "patches: wrote $n patches and a cover letter to patches/"

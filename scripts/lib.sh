@@ -17,7 +17,12 @@ BASE_TREE=$CACHE/base          # pristine tree, one git commit, tag "base"
 WORK_TREE=${WORK_TREE:-$CACHE/linux}  # base + series (git am); edit here
 KUNIT_OUT=$CACHE/build/kunit
 GUEST_OUT=$CACHE/build/guest
-BISECT_OUT=$CACHE/build/bisect
+# make test's bisect step builds each patch in its own git worktree of
+# $WORK_TREE, never checking out the tree a developer edits. Tree and build
+# dir at the same relative places as $WORK_TREE and $GUEST_OUT (../../linux
+# from the build dir), so that ccache (CCACHE_BASEDIR) serves both.
+BISECT_TREE=$CACHE/bisect/linux
+BISECT_OUT=$CACHE/bisect/build/guest
 RUN_DIR=$CACHE/run
 
 export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}

@@ -14,7 +14,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-suites=${SUITES:-checkpatch damo bisect kunit damon mm demo bench stress}
+suites=${SUITES:-harness checkpatch damo bisect kunit damon mm demo bench stress}
 has() { case " $suites " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 res=$CACHE/results/test
 rm -rf "$res"
@@ -26,6 +26,12 @@ t0=$(date +%s)
 timed deps "$TOP/scripts/deps.sh"
 timed worktree "$TOP/scripts/worktree.sh"
 
+# The harness' own safety rules (worktree.sh keeps unexported commits, the
+# bisect step builds in its own worktree), on a scratch copy: seconds.
+if has harness; then
+	timed harness "$TOP/scripts/harness-test.sh" >"$res/harness.tap" 2>"$res/harness.log" || true
+	args+=("harness=tap:$res/harness.tap")
+fi
 if has checkpatch; then
 	timed checkpatch "$TOP/scripts/checkpatch.sh" >"$res/checkpatch.tap"
 	args+=("checkpatch=tap:$res/checkpatch.tap")
