@@ -771,25 +771,26 @@ def phase_d(args, damo, hs, lo, hi):
             last[0] = time.time()
             say('phase d: %d of %d chunks of the dense block in %s folios '
                 'after %.0f s' % (nr - len(left), nr, size, last[0] - t0))
-        return nr - len(left) >= 0.9 * nr
-    # DAMON's hot regions move at random; a chunk only partly inside a hot
-    # region is left for a later round.  The edges of the dense block are
-    # the slow part: a region boundary a few pages inside the block keeps
-    # the edge chunk out of every hot region until DAMON's random splits
-    # move it (measured: 2 of 4 chunks of a 256 KiB block, both edges,
-    # still left after 120 s once).
+        if not left and not done_at:
+            done_at.append(time.time() - t0)
+        return not left
+    # Every chunk: DAMON splits the regions of a context with a collapse
+    # scheme only at chunk boundaries, so no region edge cuts a chunk of the
+    # (chunk-aligned) dense block.
+    done_at = []
     wait_until(dense_done, 300, step=2)
     seen, wrong = hot_view(hs, 0, 0)
     st = damo.stats(0)
     h = dense_hist(hs)
     left = chunks_left()
+    nr = dense_pages * PAGE // chunk
     rd = row('d', hs, seen, wrong, st,
-             'dense block: %s of %s MiB in %s folios%s' %
-             (mib(h.get(args.order, 0)), mib(dense_pages * PAGE), size,
-              '; %d of %d chunks left: #%s' %
-              (len(left), dense_pages * PAGE // chunk,
-               ',#'.join(map(str, left))) if left else ''))
+             'dense block: %d of %d chunks in %s folios%s' %
+             (nr - len(left), nr, size,
+              ' after %.0f s' % done_at[0] if done_at else
+              '; left: #%s' % ',#'.join(map(str, left))))
     rd['dense_in_order'] = h.get(args.order, 0) / (dense_pages * PAGE)
+    rd['chunks_left'] = len(left)
     damo.stop()
     flush_log('then')
     return rd
@@ -1095,10 +1096,10 @@ def check(args, results):
                           '(%s of %s MiB)' % (b, mib(drop), mib(cold)),
                           drop >= 0.8 * cold))
         if rd is not None:
-            tests.append(('%s: after collapse >= 90%% of the dense block in '
-                          'order-%d folios (%.0f%%)' %
-                          (b, args.order, 100 * rd['dense_in_order']),
-                          rd['dense_in_order'] >= 0.9))
+            tests.append(('%s: after collapse every chunk of the dense block '
+                          'in order-%d folios (%.0f%%, %d chunks left)' %
+                          (b, args.order, 100 * rd['dense_in_order'],
+                           rd['chunks_left']), rd['chunks_left'] == 0))
         tests.append(('%s: khugepaged re-collapsed no split range (THP for '
                       'MADV_HUGEPAGE only) (%d)' % (b, re_['recollapsed']),
                       re_['recollapsed'] == 0))

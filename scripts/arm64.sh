@@ -78,4 +78,7 @@ done
 printf '%s\t\t%s\n' total $(($(date +%s) - t0)) >>"$times"
 say "arm64: finished in $(($(date +%s) - t0)) s"
 echo
-python3 "$TOP/scripts/summarize.py" --times "$times" "${args[@]}"
+rc=0
+python3 "$TOP/scripts/summarize.py" --times "$times" "${args[@]}" | tee "$res/summary.txt" || rc=$?
+save_results arm64 "$res/summary.txt"
+exit "$rc"

@@ -43,4 +43,6 @@ cp "$RUN_DIR/bench/out/bench.json" "$out/bench-$stamp.json"
 cp "$RUN_DIR/bench/out/bench.csv" "$out/bench-$stamp.csv"
 echo
 grep -v '^harness: ' "$RUN_DIR/bench/out/output"
+grep -v '^harness: ' "$RUN_DIR/bench/out/output" >"$out/bench-$stamp.txt"
+save_results bench "$out/bench-$stamp.txt" "$out/bench-$stamp.json" "$out/bench-$stamp.csv"
 say "bench: done in $(($(date +%s) - t0)) s: $out/bench-$stamp.{json,csv}"

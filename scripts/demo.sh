@@ -44,5 +44,6 @@ if [ "$rc" != 0 ]; then
 	exit 1
 fi
 echo
-sed -n '/^== /,$p' "$out" | grep -v '^harness: '
+sed -n '/^== /,$p' "$out" | grep -v '^harness: ' | tee "$RUN_DIR/demo/out/demo.txt"
+save_results demo "$RUN_DIR/demo/out/demo.txt"
 say "demo: done in $(($(date +%s) - t0)) s; full output in $out"

@@ -92,7 +92,7 @@ append+=" harness_cpus=$cpus"
 [ "$kunit" = 1 ] && append+=" kunit.enable=1 kunit.autorun=1"
 # GUEST_APPEND: more kernel parameters (make bench: the TSC clocksource).
 append+=" ${GUEST_APPEND:-}"
-append+=" harness_vmlinux=$vmlinux harness_swap_mb=1024 harness_tlbtick=$tick harness_tlbtick_bin=$tick_bin"
+append+=" harness_vmlinux=$vmlinux harness_swap_mb=${GUEST_SWAP_MB:-1024} harness_tlbtick=$tick harness_tlbtick_bin=$tick_bin"
 hostfs=()
 if [ "$arch" = arm64 ]; then
 	append+=" harness_init=$TOP/guest/init.sh harness_dirs=$TOP,$CACHE"

@@ -97,3 +97,19 @@ timed() {
 tsc_append() {
 	awk -F': *' '/^cpu MHz/ {printf "tsc_early_khz=%d tsc=reliable", $2 * 1000; exit}' /proc/cpuinfo
 }
+
+# save_results NAME FILE...: with RESULTS=1, keep what a command measured
+# in the repo, as results/<UTC date and time>-NAME.<ext of each FILE> (the
+# README and the cover letter link their figures to these files).
+save_results() {
+	[ "${RESULTS:-}" = 1 ] || return 0
+	local name=$1 f stamp
+	shift
+	stamp=$(date -u +%Y-%m-%d-%H%M)
+	mkdir -p "$TOP/results"
+	for f in "$@"; do
+		[ -s "$f" ] || continue
+		cp "$f" "$TOP/results/$stamp-$name.${f##*.}"
+		say "results: $TOP/results/$stamp-$name.${f##*.}"
+	done
+}

@@ -45,4 +45,12 @@ grep -h '^# .*\(damos_stress:\|under load\|writes \)' "$rd/out/stress.tap" >"$re
 printf '%s\t\t%s\n' total $(($(date +%s) - t0)) >>"$times"
 echo
 sed 's/^# //' "$res/figures"
-python3 "$TOP/scripts/summarize.py" --times "$times" "${args[@]}"
+rc=0
+python3 "$TOP/scripts/summarize.py" --times "$times" "${args[@]}" | tee "$res/summary.txt" || rc=$?
+{
+	sed 's/^# //' "$res/figures"
+	echo
+	cat "$res/summary.txt"
+} >"$res/stress.txt"
+save_results stress "$res/stress.txt"
+exit "$rc"

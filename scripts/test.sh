@@ -184,4 +184,7 @@ fi
 printf '%s\t\t%s\n' total $(($(date +%s) - t0)) >>"$times"
 say "test: finished in $(($(date +%s) - t0)) s"
 echo
-python3 "$TOP/scripts/summarize.py" --times "$times" "${args[@]}"
+rc=0
+python3 "$TOP/scripts/summarize.py" --times "$times" "${args[@]}" | tee "$res/summary.txt" || rc=$?
+save_results test "$res/summary.txt"
+exit "$rc"
