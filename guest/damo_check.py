@@ -113,15 +113,22 @@ def check_features(args):
                   'damos_action_split')
 
 
-def check_split(args, f, pmd):
+def four_thps(f, pmd):
+    """Four anonymous PMD THPs (folio_mem), the two in the middle as
+    (lo, hi), and whether all four are THPs."""
     thp = f.page_size << pmd
     f.set_thp('enabled', 'always')
     mem = f.FolioMem(4 * thp >> 10, 'anon')
     f.set_thp('enabled', 'never')
+    whole = mem.orders(mem.start, mem.end) == {pmd: f.pages(mem.start,
+                                                            mem.end)}
+    return mem, mem.start + thp, mem.start + 3 * thp, whole
+
+
+def check_split(args, f, pmd):
+    mem, lo, hi, whole = four_thps(f, pmd)
     try:
-        lo, hi = mem.start + thp, mem.start + 3 * thp
-        if mem.orders(mem.start, mem.end) != {pmd: f.pages(mem.start,
-                                                           mem.end)}:
+        if not whole:
             return result(False, 'split: four THPs to start from')
         common = ['--ops', 'vaddr', '--target_pid', str(mem.pid)] + \
             regions(f, mem, [lo, hi]) + \
@@ -188,22 +195,21 @@ def phys_ranges(mem, start, end):
 
 
 def check_split_paddr(args, f, pmd):
-    thp = f.page_size << pmd
-    f.set_thp('enabled', 'always')
-    mem = f.FolioMem(4 * thp >> 10, 'anon')
-    f.set_thp('enabled', 'never')
+    mem, lo, hi, whole = four_thps(f, pmd)
     try:
-        lo, hi = mem.start + thp, mem.start + 3 * thp
         ranges = phys_ranges(mem, lo, hi)
-        if mem.orders(mem.start, mem.end) != {pmd: f.pages(mem.start,
-                                                           mem.end)} or \
-                not ranges:
+        if not whole or not ranges:
             return result(False, 'paddr split: four THPs to start from')
-        # two regions, never split (DAMON splits regions only while it has
-        # fewer than max_nr_regions / 2): none cuts a THP
+        # four regions of half a THP each, which DAMON neither splits (it
+        # does only while it has fewer than max_nr_regions / 2; the
+        # min_nr_regions limit is 4/3 of a half) nor merges (two halves are
+        # above that limit): the split crosses the edges in the middle
+        half = (f.page_size << pmd) // 2
+        regions = ['%d-%d' % (a, a + half) for lo_, hi_ in ranges
+                   for a in range(lo_, hi_, half)]
         r = damo(args, ['start', '--ops', 'paddr', '--regions',
-                        ' '.join('%d-%d' % tuple(x) for x in ranges),
-                        '--monitoring_nr_regions_range', '2', '2',
+                        ' '.join(regions),
+                        '--monitoring_nr_regions_range', '3', '4',
                         '--damos_action', 'split', '--damos_target_order',
                         '4', '--damos_apply_interval', '500000'])
         ctx = ADMIN + '/0/contexts/0'

@@ -548,17 +548,22 @@ def thp_settings():
     return saved
 
 
+def restore_thp(saved):
+    """Put back what thp_settings() saved: make test runs other suites
+    after the demo in the same guest."""
+    for p, v in saved.items():
+        try:
+            write(os.path.join(THP, p), v, True)
+        except OSError:
+            pass
+
+
 def demo(args, backing):
     saved = thp_settings()
     try:
         return _demo_mounted(args, backing)
     finally:
-        # make test runs other suites after the demo in the same guest
-        for p, v in saved.items():
-            try:
-                write(os.path.join(THP, p), v, True)
-            except OSError:
-                pass
+        restore_thp(saved)
 
 
 def _demo_mounted(args, backing):
@@ -912,7 +917,6 @@ def paddr_row(args, damo, name):
     backing, setup = name.split('-', 1)
     cg_name = 'demo-paddr'
     cg = os.path.join(CGROUP, cg_name)
-    key = 'shmem' if backing == 'shmem' else 'anon'
     thp = 'never' if setup == 'thp-off' else 'always'
     say('paddr %s: %s' % (name, PADDR_NOTE[name]))
     # (every other THP hot: one page in 2 * 2 MiB)
@@ -931,7 +935,15 @@ def paddr_row(args, damo, name):
                 'never' if backing == 'shmem' else 'madvise')
         sm = hs.smaps()
         huge = sm.get('AnonHugePages', 0) + sm.get('ShmemPmdMapped', 0)
-        before = memcg_stat(cg, key)
+
+        def resident():
+            # the memfd's pages, mapped or not (the cgroup's shmem), or the
+            # anonymous region's (its mapping's Rss: the cgroup's anon
+            # counts the process' stack and heap too)
+            if backing == 'shmem':
+                return memcg_stat(cg, 'shmem')
+            return hs.smaps().get('Rss', 0)
+        before = resident()
         if thp == 'always' and huge < (hs.end - hs.start) * 9 // 10:
             raise SystemExit('demo: %s: only %s of %s MiB in THPs' %
                              (name, mib(huge), mib(hs.end - hs.start)))
@@ -942,7 +954,7 @@ def paddr_row(args, damo, name):
         trace = []
 
         def settled():
-            trace.append(memcg_stat(cg, key))
+            trace.append(resident())
             say('  %4.0f s: resident %s MiB' % (time.time() - t0,
                                                 mib(trace[-1])))
             # near the hot set, or no change over 30 s after the first 60
@@ -955,10 +967,10 @@ def paddr_row(args, damo, name):
         f0 = memcg_stat(cg, 'pgmajfault')
         time.sleep(20)
         faults = memcg_stat(cg, 'pgmajfault') - f0
-        resident = memcg_stat(cg, key)
+        now = resident()
         hist = hs.folio_orders()
         r = {'row': name, 'size': hs.end - hs.start, 'hot': hs.hot_bytes,
-             'before': before, 'resident': resident, 'took': took,
+             'before': before, 'resident': now, 'took': took,
              'faults': faults, 'faults_all': memcg_stat(cg, 'pgmajfault') -
              faults0, 'hist': hist, 'note': PADDR_NOTE[name]}
         paddr_rows.append(r)
@@ -1002,14 +1014,11 @@ def paddr_part(args):
         for name in args.paddr.split():
             paddr_row(args, damo, name)
     finally:
-        for p, v in saved.items():
-            try:
-                write(os.path.join(THP, p), v, True)
-            except OSError:
-                pass
+        restore_thp(saved)
     say('')
-    say('VM memory (%d MiB; resident = the cgroup\'s memory.stat shmem or '
-        'anon; majflt/20s = major faults in 20 s after the first minute)' %
+    say('VM memory (%d MiB; resident = the cgroup\'s memory.stat shmem, or '
+        'the anon region\'s Rss; majflt/20s = major faults in 20 s after '
+        'the first minute)' %
         args.size)
     say(PADDR_HEADER)
     for r in paddr_rows:

@@ -35,6 +35,18 @@ missing=$(awk 'NR == FNR { if ($0 ~ /^CONFIG_/) { split($0, a, "="); want[a[1]] 
 	/^CONFIG_/ { split($0, a, "="); have[a[1]] = a[2] }
 	END { for (k in want) { v = (k in have) ? have[k] : "n"; if (v != want[k]) printf "  %s=%s (got %s)\n", k, want[k], v } }' \
 	"$frag" "$out/.config")
+# An option that this tree's Kconfig does not define yet (a later patch of
+# the series adds it: the bisect builds) cannot stick and is not asked for.
+unknown=""
+while read -r opt _; do
+	[ -n "$opt" ] || continue
+	name=${opt%%=*}
+	if ! grep -rqsx --include='Kconfig*' "config ${name#CONFIG_}" "$src"; then
+		unknown+=" $name"
+		missing=$(grep -v "^  $name=" <<<"$missing" || true)
+	fi
+done <<<"$missing"
+[ -z "$unknown" ] || say "guest: not in this tree's Kconfig (left out):$unknown"
 [ -z "$missing" ] || die "guest config: these options of $frag did not stick:
 $missing"
 say "guest: building $(kmake -s kernelrelease 2>/dev/null) in $out (ccache $CCACHE_DIR)"

@@ -7,7 +7,9 @@
 #     nothing to do; new patches/ (a pull) over exported work re-apply;
 #   - bisect-build.sh checks each commit out in its own worktree: the work
 #     tree keeps its branch, its head and a developer's uncommitted edit
-#     while every build sees its own commit.
+#     while every build sees its own commit;
+#   - summarize.py, which makes every TAP and KUnit result into make test's
+#     last line, reads recorded logs as its unit tests expect.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
@@ -54,7 +56,7 @@ done
 git -C "$tmp/src" format-patch -q -o "$top/patches" base..HEAD
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..9"
 check "worktree.sh applies patches/ to a new tree" \
 	bash -c '"$0"/scripts/worktree.sh && [ "$(git -C "$1" rev-list --count base..series)" = 3 ]' "$top" "$WORK_TREE"
 
@@ -105,5 +107,7 @@ check "the work tree kept its branch, head and uncommitted edit throughout" \
 	bash -c '! grep "^work-tree" "$0" | grep -v "^work-tree series $1 " &&
 		[ "$(git -C "$2" rev-parse HEAD)" = "$1" ] && git -C "$2" diff --quiet HEAD -- a b &&
 		! git -C "$2" diff --quiet HEAD -- c' "$tmp/seen" "$head" "$WORK_TREE"
+check "summarize.py reads recorded logs as before (scripts/test_summarize.py)" \
+	python3 "$here/scripts/test_summarize.py"
 echo "# harness: $((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]

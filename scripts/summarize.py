@@ -33,7 +33,8 @@ def parse_tap(path):
     results, plan = [], None
     nested, skips, output = None, {}, []
     try:
-        lines = open(path, errors='replace').read().splitlines()
+        with open(path, errors='replace') as f:
+            lines = f.read().splitlines()
     except OSError as e:
         return [('FAIL', '(no results)', str(e))]
     for line in lines:
@@ -87,7 +88,8 @@ def parse_tap(path):
 
 def parse_kunit_json(path):
     try:
-        root = json.load(open(path))
+        with open(path) as f:
+            root = json.load(f)
     except (OSError, ValueError) as e:
         return [('FAIL', '(no results)', str(e))]
     results = []
@@ -95,11 +97,13 @@ def parse_kunit_json(path):
     # the JSON ("ok N name # SKIP reason").
     reasons = {}
     try:
-        for line in open(re.sub(r'\.json$', '', path) + '.ktap',
-                         errors='replace'):
-            m = re.match(r'^\s*(?:not )?ok \d+ (\S+) # SKIP\s*(.*)$', line)
-            if m:
-                reasons[m.group(1)] = m.group(2).strip()
+        with open(re.sub(r'\.json$', '', path) + '.ktap',
+                  errors='replace') as f:
+            for line in f:
+                m = re.match(r'^\s*(?:not )?ok \d+ (\S+) # SKIP\s*(.*)$',
+                             line)
+                if m:
+                    reasons[m.group(1)] = m.group(2).strip()
     except OSError:
         pass
 
@@ -125,10 +129,12 @@ def parse_kunit_json(path):
 def read_times(path):
     times = {}
     try:
-        for line in open(path):
-            f = line.rstrip('\n').split('\t')
-            if len(f) == 3 and f[2].isdigit():
-                times[(f[0], f[1])] = times.get((f[0], f[1]), 0) + int(f[2])
+        with open(path) as fd:
+            for line in fd:
+                f = line.rstrip('\n').split('\t')
+                if len(f) == 3 and f[2].isdigit():
+                    times[(f[0], f[1])] = times.get((f[0], f[1]), 0) + \
+                        int(f[2])
     except OSError:
         pass
     return times
