@@ -15,7 +15,11 @@ timeout=${KSFT_TIMEOUT:-900}
 # guest"); a DAMON that cannot see accesses fails every attempt. They run
 # first, as their own suite, and a failed attempt is repeated up to 5 more
 # times; the TAP line says which attempt passed.
-timing_tests="sysfs_update_schemes_tried_regions_wss_estimation.py damon_nr_regions.py"
+# damos_quota_goal.py sleeps 0.5 s after each goal score it commits and
+# needs the quota retuned in that time; from an effective quota of 1 byte it
+# takes two 100 ms reset intervals to rise, and a TCG kdamond sometimes does
+# not get them (seen in a CI run: "score: 5000, effective quota: 1 -> 1").
+timing_tests="sysfs_update_schemes_tried_regions_wss_estimation.py damon_nr_regions.py damos_quota_goal.py"
 # wss_estimation is skipped: measured 2026-11-23 with the TLB ticker, it
 # passed 7 of 11 direct runs in fresh guests but under run_kselftest.sh only
 # 2 of 4 first attempts in full runs and 0 of 15 later attempts; its samples

@@ -156,6 +156,7 @@ def main():
         times.update(read_times(argv[1]))
         argv = argv[2:]
     shown = set()
+    failed = []
     if times:
         print('%-12s %-34s %8s' % ('suite', 'results', 'time'))
     for arg in argv:
@@ -188,6 +189,8 @@ def main():
             if st == 'PASS' and ('[' in name or t is not None):
                 print('    %sPASS %s' % (col, name))
             elif st != 'PASS':
+                if st == 'FAIL':
+                    failed.append('%s: %s' % (suite, name))
                 print('    %s%s %s%s' % (col, st, name,
                                         (': ' + why) if why else ''))
         # timed programs whose TAP lines have other names (the demo's
@@ -200,6 +203,10 @@ def main():
         if not prog and step not in shown:
             print('%-12s %-34s %s' % (step + ':', 'wall time' if
                                       step == 'total' else '', fmt_time(sec)))
+    # The failures again, last: a CI log that keeps only its tail (and a
+    # reader of a long summary) still sees which checks failed.
+    for name in failed:
+        print('FAILED: %s' % name)
     line = '%d passed, %d failed' % (total['PASS'], total['FAIL'])
     if total['SKIP']:
         line += ', %d skipped' % total['SKIP']

@@ -102,11 +102,18 @@ class MainTest(unittest.TestCase):
                                   'kunit=missing:guest did not boot')
         self.assertEqual(rc, 1)
         self.assertEqual(lines[-1], '1 passed, 3 failed, 1 skipped')
+        # the failures again just above the last line, for logs that
+        # keep only their tail
+        self.assertEqual(lines[-4:-1], [
+            'FAILED: stress: selftests: damon: damos_sysfs_fuzz.py',
+            'FAILED: stress: selftests: damon: damos_stress.py',
+            'FAILED: kunit: (suite did not run)'])
 
     def test_all_passed(self):
         rc, lines = self.run_main('kunit=kunit-json:' + data('kunit.json'))
         self.assertEqual(rc, 0)
         self.assertRegex(lines[-1], r'^\d+ passed, 0 failed')
+        self.assertFalse([x for x in lines if x.startswith('FAILED')])
 
 
 if __name__ == '__main__':
