@@ -22,7 +22,8 @@ the table gives min and median.  Rows:
               measured inside it) under a stat scheme and, in the same
               process, a converged scheme (collapse at order 4 and at the
               PMD order, nothing left to collapse; split, nothing left to
-              split) re-applied every aggregation (100 ms); alternated.
+              split) re-applied every aggregation (100 ms; --steady-apply-ms
+              sets another interval); alternated.
               ratios: ops/s and kdamond CPU time, converged / stat.
   paddr       DAMOS_SPLIT of the paddr operations to order 0 over the same
               M MiB of anon PMD THPs: a paddr kdamond whose monitoring
@@ -49,6 +50,9 @@ import sys
 import time
 
 THP = '/sys/kernel/mm/transparent_hugepage'
+# From the selftests' helpers (_damon_folio.py), set by thp_setup()
+PAGE = 4096
+PMD = 2 << 20
 PMD_ORDER = 9
 ADMIN = '/sys/kernel/mm/damon/admin/kdamonds/0'
 INCOMPLETE = []     # actions that did not reach their folio order
@@ -73,17 +77,19 @@ def thp_setup(ksft):
     off (forced collapse ignores them), khugepaged idle; the selftests'
     set_thp() restores the settings at exit, SIGTERM included (make test
     runs other suites after the smoke run)."""
+    global PAGE, PMD, PMD_ORDER
     sys.path.insert(0, ksft)
-    from _damon_folio import set_thp
-    set_thp('enabled', 'madvise')
+    import _damon_folio as fo
+    PAGE, PMD, PMD_ORDER = fo.page_size, fo.pmd_size(), fo.pmd_order()
+    fo.set_thp('enabled', 'madvise')
     for d in os.listdir(THP):
         if d.startswith('hugepages-'):
             try:
-                set_thp('%s/enabled' % d,
-                        'inherit' if d == 'hugepages-2048kB' else 'never')
+                fo.set_thp('%s/enabled' % d, 'inherit'
+                           if d == 'hugepages-%dkB' % (PMD >> 10) else 'never')
             except OSError:
                 pass
-    set_thp('khugepaged/scan_sleep_millisecs', '600000')
+    fo.set_thp('khugepaged/scan_sleep_millisecs', '600000')
 
 
 def cpu_ns(pid):
@@ -155,18 +161,18 @@ def phys_ranges(mem):
     offset by damon_apply_min_nr_regions(), inside a folio)."""
     ranges = []
     with open('/proc/%d/pagemap' % mem.pid, 'rb') as f:
-        f.seek(mem.start // 4096 * 8)
-        data = f.read(mem.size // 4096 * 8)
+        f.seek(mem.start // PAGE * 8)
+        data = f.read(mem.size // PAGE * 8)
     for i in range(0, len(data), 8):
         e = int.from_bytes(data[i:i + 8], 'little')
         if not e >> 63:
             raise SystemExit('bench: page %#x of benchmem is not present' %
-                             (mem.start + i // 8 * 4096))
-        pa = (e & ((1 << 55) - 1)) * 4096
-        if ranges and ranges[-1][1] == pa and pa % (2 << 20):
-            ranges[-1][1] = pa + 4096
+                             (mem.start + i // 8 * PAGE))
+        pa = (e & ((1 << 55) - 1)) * PAGE
+        if ranges and ranges[-1][1] == pa and pa % PMD:
+            ranges[-1][1] = pa + PAGE
         else:
-            ranges.append([pa, pa + 4096])
+            ranges.append([pa, pa + PAGE])
     return sorted(tuple(r) for r in ranges)
 
 
@@ -183,7 +189,8 @@ class Damon:
     ranges runs: DAMON then never splits a region, so no folio is ever cut
     by a region boundary."""
 
-    def __init__(self, ksft, mem, action, order=None, ops='vaddr'):
+    def __init__(self, ksft, mem, action, order=None, ops='vaddr',
+                 apply_us=0):
         sys.path.insert(0, ksft)
         import _damon_sysfs as ds
         import _damon_folio as fo
@@ -199,7 +206,7 @@ class Damon:
                                       allow=True, addr_start=mem.start,
                                       addr_end=mem.end)]
         scheme = ds.Damos(action=action, target_order=order,
-                          core_filters=filters)
+                          core_filters=filters, apply_interval_us=apply_us)
         self.kd = ds.Kdamonds([ds.Kdamond(contexts=[ds.DamonCtx(
             ops=ops,
             monitoring_attrs=ds.DamonAttrs(
@@ -331,7 +338,7 @@ def action_cost(args, size, layout, action, order, from_order, net=None,
         if not done:
             # a finding, not a crash: the row says so, and the cost covers
             # the whole wait
-            left = mem.size // 4096 - got.get(order, 0)
+            left = mem.size // PAGE - got.get(order, 0)
             INCOMPLETE.append('%s to order %d over %d MiB: %d pages not at '
                               'the order after %d s (folios %s, sz_applied '
                               '%d)' % (action, order, size, left,
@@ -421,7 +428,8 @@ def steady(args, size, layout, converge, action, order, repeat, seconds):
     converged ACTION scheme, alternated in one process."""
     mem = Mem(args, size, layout)
     try:
-        dm = Damon(args.ksft, mem, 'stat', order)
+        dm = Damon(args.ksft, mem, 'stat', order,
+                   apply_us=args.steady_apply_ms * 1000)
         if converge:
             dm.set_action(converge, order)
             done, got = mem.wait_orders(order, args.wait)
@@ -477,6 +485,9 @@ def main():
     p.add_argument('--sizes', default='64,256,1024')
     p.add_argument('--repeat', type=int, default=5)
     p.add_argument('--seconds', type=int, default=5)
+    p.add_argument('--steady-apply-ms', type=int, default=0,
+                   help='apply interval of the steady rows\' schemes '
+                   '(default 0: every aggregation, 100 ms)')
     p.add_argument('--steady-size', type=int, default=0,
                    help='MiB for the steady rows (default: the smallest '
                    'size, at most 32)')
@@ -608,7 +619,8 @@ def main():
                  'clocksource': read('/sys/devices/system/clocksource/'
                                      'clocksource0/current_clocksource'),
                  'sizes_mib': sizes, 'repeat': args.repeat,
-                 'seconds': args.seconds})
+                 'seconds': args.seconds,
+                 'steady_apply_ms': args.steady_apply_ms or 100})
     say('')
     say('\n'.join('# %s: %s' % kv for kv in sorted(meta.items())))
     if args.json:

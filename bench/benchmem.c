@@ -45,8 +45,8 @@
 #define MADV_COLLAPSE 25
 #endif
 
-#define PMD_SZ	(2UL << 20)
-#define PAGE_SZ	4096UL
+/* The PMD (THP) size and the base page size, read at start */
+static unsigned long pmd_sz, page_sz;
 
 static uint64_t *area;
 static unsigned long len;
@@ -100,7 +100,7 @@ static void cmd_collapse(void)
 static void cmd_touch(unsigned long ms)
 {
 	volatile uint64_t *a = area;
-	size_t stride = PAGE_SZ / sizeof(*area), nwords = len / sizeof(*area);
+	size_t stride = page_sz / sizeof(*area), nwords = len / sizeof(*area);
 	uint64_t start = ns(CLOCK_MONOTONIC), end = start + ms * 1000000ULL;
 	uint64_t now = start, ops = 0;
 	size_t i = 0;
@@ -156,14 +156,14 @@ static uint64_t folio_pages(int fd, uint64_t head)
 
 static void cmd_orders(void)
 {
-	unsigned long n = len / PAGE_SZ, i = 0, none = 0;
+	unsigned long n = len / page_sz, i = 0, none = 0;
 	unsigned long pages[MAX_ORDER_SEEN + 2] = {};
 	int pm = open("/proc/self/pagemap", O_RDONLY);
 	int kf = open("/proc/kpageflags", O_RDONLY);
 	uint64_t *ent = malloc(n * sizeof(*ent));
 
 	if (pm < 0 || kf < 0 || !ent ||
-	    pread(pm, ent, n * sizeof(*ent), (unsigned long)area / PAGE_SZ * 8) !=
+	    pread(pm, ent, n * sizeof(*ent), (unsigned long)area / page_sz * 8) !=
 	    (ssize_t)(n * sizeof(*ent))) {
 		printf("orders error %d\n", errno);
 		goto out;
@@ -233,6 +233,15 @@ int main(int argc, char **argv)
 	char line[256];
 	char *raw;
 	int opt;
+	FILE *f;
+
+	f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+	if (!f || fscanf(f, "%lu", &pmd_sz) != 1) {
+		perror("hpage_pmd_size");
+		return 1;
+	}
+	fclose(f);
+	page_sz = sysconf(_SC_PAGESIZE);
 
 	while ((opt = getopt(argc, argv, "s:r:l:")) != -1) {
 		switch (opt) {
@@ -253,17 +262,17 @@ int main(int argc, char **argv)
 	}
 	if (reserve < size)
 		reserve = size;
-	if (!size || size % PMD_SZ || (strcmp(layout, "thp") && strcmp(layout, "small"))) {
+	if (!size || size % pmd_sz || (strcmp(layout, "thp") && strcmp(layout, "small"))) {
 		fprintf(stderr, "benchmem: bad arguments\n");
 		return 2;
 	}
-	raw = mmap(NULL, reserve + PMD_SZ, PROT_READ | PROT_WRITE,
+	raw = mmap(NULL, reserve + pmd_sz, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (raw == MAP_FAILED) {
 		perror("mmap");
 		return 1;
 	}
-	area = (uint64_t *)(((unsigned long)raw + PMD_SZ - 1) & ~(PMD_SZ - 1));
+	area = (uint64_t *)(((unsigned long)raw + pmd_sz - 1) & ~(pmd_sz - 1));
 	len = size;
 	if (!strcmp(layout, "thp") && madvise(area, len, MADV_HUGEPAGE)) {
 		perror("madvise(MADV_HUGEPAGE)");

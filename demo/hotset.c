@@ -31,8 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define THP_SIZE	(2UL << 20)
-#define PAGE		4096UL
+/* The PMD (THP) size and the base page size, read at start */
+static unsigned long thp_size, page_size;
 
 static void die(const char *what)
 {
@@ -49,6 +49,12 @@ int main(int argc, char **argv)
 	char tmp[4096];
 	char *raw, *area;
 	FILE *f;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+	if (!f || fscanf(f, "%lu", &thp_size) != 1)
+		die("hpage_pmd_size");
+	fclose(f);
 
 	while ((opt = getopt(argc, argv, "s:p:d:b:t:")) != -1) {
 		switch (opt) {
@@ -73,15 +79,15 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!truth || size < 4 * THP_SIZE || size % THP_SIZE || hot_pct < 0 ||
-	    hot_pct > 100 || dense % PAGE || dense > size / 4) {
+	if (!truth || size < 4 * thp_size || size % thp_size || hot_pct < 0 ||
+	    hot_pct > 100 || dense % page_size || dense > size / 4) {
 		fprintf(stderr, "hotset: bad arguments (need -t; size a multiple of 2 MiB, >= 8 MiB; dense <= size/4)\n");
 		return 2;
 	}
-	nthp = size / THP_SIZE;
+	nthp = size / thp_size;
 
 	if (!strcmp(backing, "anon") || !strcmp(backing, "madvise")) {
-		raw = mmap(NULL, size + THP_SIZE, PROT_READ | PROT_WRITE,
+		raw = mmap(NULL, size + thp_size, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	} else if (!strncmp(backing, "shmem:", 6) || !strcmp(backing, "memfd")) {
 		if (!strcmp(backing, "memfd"))
@@ -90,7 +96,7 @@ int main(int argc, char **argv)
 			fd = open(backing + 6, O_TMPFILE | O_RDWR, 0600);
 		if (fd < 0 || ftruncate(fd, size))
 			die("shmem file");
-		raw = mmap(NULL, size + THP_SIZE, PROT_NONE,
+		raw = mmap(NULL, size + thp_size, PROT_NONE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	} else {
 		fprintf(stderr, "hotset: unknown backing %s\n", backing);
@@ -98,7 +104,7 @@ int main(int argc, char **argv)
 	}
 	if (raw == MAP_FAILED)
 		die("mmap");
-	area = (char *)(((unsigned long)raw + THP_SIZE - 1) & ~(THP_SIZE - 1));
+	area = (char *)(((unsigned long)raw + thp_size - 1) & ~(thp_size - 1));
 	if (fd >= 0 && mmap(area, size, PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
 		die("mmap shared");
@@ -106,12 +112,12 @@ int main(int argc, char **argv)
 		die("madvise");
 
 	/* fault everything in, here, with non-zero data */
-	for (i = 0; i < size; i += PAGE)
-		memset(area + i, (int)(i / PAGE) | 1, PAGE);
+	for (i = 0; i < size; i += page_size)
+		memset(area + i, (int)(i / page_size) | 1, page_size);
 
 	/* the hot set: the dense block, and one page in HOT_PCT% of the THPs */
-	dense_at = nthp / 2 * THP_SIZE;
-	hot = calloc(nthp + dense / PAGE, sizeof(*hot));
+	dense_at = nthp / 2 * thp_size;
+	hot = calloc(nthp + dense / page_size, sizeof(*hot));
 	if (!hot)
 		die("calloc");
 	for (i = 0; hot_pct && i < nthp; i++) {
@@ -120,7 +126,7 @@ int main(int argc, char **argv)
 		/* evenly spread: THP i is hot when the running share crosses */
 		if ((i + 1) * hot_pct / 100 == i * hot_pct / 100)
 			continue;
-		addr = i * THP_SIZE + (i * 97 % (THP_SIZE / PAGE)) * PAGE;
+		addr = i * thp_size + (i * 97 % (thp_size / page_size)) * page_size;
 		if (addr >= dense_at && addr < dense_at + dense)
 			continue;
 		hot[nhot++] = addr;
@@ -134,7 +140,7 @@ int main(int argc, char **argv)
 		(unsigned long)area + size);
 	for (i = 0; i < nhot; i++)
 		fprintf(f, "hot %lx %lx\n", (unsigned long)area + hot[i],
-			(unsigned long)area + hot[i] + PAGE);
+			(unsigned long)area + hot[i] + page_size);
 	if (dense) {
 		fprintf(f, "hot %lx %lx\n", (unsigned long)area + dense_at,
 			(unsigned long)area + dense_at + dense);
@@ -150,7 +156,7 @@ int main(int argc, char **argv)
 
 		for (i = 0; i < nhot; i++)
 			((volatile unsigned long *)(area + hot[i]))[0]++;
-		for (i = 0; i < dense; i += PAGE)
+		for (i = 0; i < dense; i += page_size)
 			((volatile unsigned long *)(area + dense_at + i))[0]++;
 		nanosleep(&ts, NULL);
 	}

@@ -125,19 +125,28 @@ def four_thps(f, pmd):
     return mem, mem.start + thp, mem.start + 3 * thp, whole
 
 
+def start_scheme(args, f, mem, lo, hi, action):
+    """damo start: one vaddr scheme of action on mem, regions fixed at lo
+    and hi, an address filter over [lo, hi), target_order 4.  Returns the
+    command line's common part (for damo tune) and whether the kdamond is
+    on with that action and order in sysfs."""
+    common = ['--ops', 'vaddr', '--target_pid', str(mem.pid)] + \
+        regions(f, mem, [lo, hi]) + \
+        ['--damos_action', action, '--damos_apply_interval', '500000',
+         '--damos_filter', 'allow', 'addr', str(lo), str(hi)]
+    r = damo(args, ['start'] + common + ['--damos_target_order', '4'])
+    ok = r.returncode == 0 and state() == 'on'
+    ok &= read(SCHEME0 + '/action') == action
+    ok &= read(SCHEME0 + '/target_order') == '4'
+    return common, ok
+
+
 def check_split(args, f, pmd):
     mem, lo, hi, whole = four_thps(f, pmd)
     try:
         if not whole:
             return result(False, 'split: four THPs to start from')
-        common = ['--ops', 'vaddr', '--target_pid', str(mem.pid)] + \
-            regions(f, mem, [lo, hi]) + \
-            ['--damos_action', 'split', '--damos_apply_interval', '500000',
-             '--damos_filter', 'allow', 'addr', str(lo), str(hi)]
-        r = damo(args, ['start'] + common + ['--damos_target_order', '4'])
-        ok = r.returncode == 0 and state() == 'on'
-        ok &= read(SCHEME0 + '/action') == 'split'
-        ok &= read(SCHEME0 + '/target_order') == '4'
+        common, ok = start_scheme(args, f, mem, lo, hi, 'split')
         ok &= (lo, hi, 'Y') in filter_files()
         result(ok, 'damo start: split scheme, target_order 4, address '
                'filter in sysfs (action %s, target_order %s, filters %s)' %
@@ -246,14 +255,7 @@ def check_collapse(args, f, pmd):
         if mem.orders(mem.start, mem.end) != {0: f.pages(mem.start,
                                                          mem.end)}:
             return result(False, 'collapse: base pages to start from')
-        common = ['--ops', 'vaddr', '--target_pid', str(mem.pid)] + \
-            regions(f, mem, [lo, hi]) + \
-            ['--damos_action', 'collapse', '--damos_apply_interval', '500000',
-             '--damos_filter', 'allow', 'addr', str(lo), str(hi)]
-        r = damo(args, ['start'] + common + ['--damos_target_order', '4'])
-        ok = r.returncode == 0 and state() == 'on'
-        ok &= read(SCHEME0 + '/action') == 'collapse'
-        ok &= read(SCHEME0 + '/target_order') == '4'
+        common, ok = start_scheme(args, f, mem, lo, hi, 'collapse')
         result(ok, 'damo start: collapse scheme with --damos_target_order 4 '
                '(target_order %s)' % read(SCHEME0 + '/target_order'))
         inside = wait_orders(f, mem, lo, hi, {4: f.pages(lo, hi)})

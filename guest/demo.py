@@ -56,8 +56,16 @@ import time
 
 ADMIN = '/sys/kernel/mm/damon/admin/kdamonds'
 THP = '/sys/kernel/mm/transparent_hugepage'
-PAGE = os.sysconf('SC_PAGE_SIZE')
-PMD = 2 << 20
+# THP sizes and settings come from the selftests' helpers (the series'
+# tools/testing/selftests/damon/_damon_folio.py, which make demo and make
+# test copy beside this file).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _damon_folio as fo  # noqa: E402
+
+PAGE = fo.page_size
+PMD = fo.pmd_size()
+PMD_ORDER = fo.pmd_order()
+PMD_PAGES = PMD // PAGE
 KPF_COMPOUND_HEAD, KPF_COMPOUND_TAIL = 15, 16
 
 # Every sysfs write and command (damo included) the demo makes, to print
@@ -223,14 +231,15 @@ class Hotset:
                 if flags >> KPF_COMPOUND_HEAD & 1 or \
                         flags >> KPF_COMPOUND_TAIL & 1:
                     head = pfn
-                    while not flags >> KPF_COMPOUND_HEAD & 1 and pfn - head < 512:
+                    while not flags >> KPF_COMPOUND_HEAD & 1 and \
+                            pfn - head < PMD_PAGES:
                         head -= 1
                         kf.seek(head * 8)
                         flags = int.from_bytes(kf.read(8), 'little')
                     kf.seek((head + 1) * 8)
-                    tails = kf.read(512 * 8)
+                    tails = kf.read(PMD_PAGES * 8)
                     nr = 1
-                    while nr <= 511:
+                    while nr < PMD_PAGES:
                         f = int.from_bytes(tails[(nr - 1) * 8:nr * 8], 'little')
                         if not f >> KPF_COMPOUND_TAIL & 1 or \
                                 f >> KPF_COMPOUND_HEAD & 1:
@@ -254,17 +263,19 @@ class Hotset:
         return hist
 
     def huge_pmd_ranges(self):
-        """How many 2 MiB ranges of the region are one PMD-order folio."""
+        """How many PMD-sized ranges of the region are one PMD-order
+        folio."""
         return sum(1 for a in range(self.start, self.end, PMD)
-                   if self.folio_orders(a, a + PMD) == {9: PMD})
+                   if self.folio_orders(a, a + PMD) == {PMD_ORDER: PMD})
 
 
 def orders_str(hist):
-    names = {0: '4K', 2: '16K', 3: '32K', 4: '64K', 5: '128K', 6: '256K',
-             7: '512K', 8: '1M', 9: '2M'}
+    def name(order):
+        kib = PAGE << order >> 10
+        return '%dM' % (kib >> 10) if kib >= 1024 else '%dK' % kib
     out = []
     for k in sorted([k for k in hist if k != 'swap'], reverse=True):
-        out.append('%s:%s' % (names.get(k, 'o%d' % k), mib(hist[k])))
+        out.append('%s:%s' % (name(k), mib(hist[k])))
     if hist.get('swap'):
         out.append('swap:%s' % mib(hist['swap']))
     return ' '.join(out) or '-'
@@ -544,7 +555,7 @@ def thp_settings():
             v = read(os.path.join(THP, p))
         except OSError:
             continue
-        saved[p] = v[v.index('[') + 1:v.index(']')] if '[' in v else v
+        saved[p] = fo.selected(os.path.join(THP, p)) if '[' in v else v
     return saved
 
 
@@ -613,7 +624,8 @@ def setup_thp():
         if d.startswith('hugepages-'):
             try:    # some sizes (8kB: anon order 1) are read-only
                 write(os.path.join(THP, d, 'enabled'),
-                      'inherit' if d == 'hugepages-2048kB' else 'never', True)
+                      'inherit' if d == 'hugepages-%dkB' % (PMD >> 10)
+                      else 'never', True)
             except OSError:
                 pass
     set_thp('khugepaged/scan_sleep_millisecs', 100)

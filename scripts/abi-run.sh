@@ -30,7 +30,7 @@ boot() {
 	[ -x "$d/damon/run_kselftest.sh" ] || return 0
 	GUEST_KERNEL=$d/bzImage GUEST_VMLINUX=$d/vmlinux \
 		"$TOP/scripts/guest-run.sh" -n "abi-$n" -t 900 -- \
-		env KSFT_ARGS="$ksft_args" "$TOP/guest/run-tests.sh" "$d" damon \
+		env KSFT_ARGS="$ksft_args" "$TOP/guest/run_tests.py" "$d" damon \
 		>"$d/run.log" 2>&1 || true
 }
 for ((i = 0; i < ${#dirs[@]}; i += 2)); do

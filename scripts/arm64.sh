@@ -41,7 +41,7 @@ build_selftests() {
 		ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- INSTALL_PATH="$sel/damon" \
 		install >"$sel/build.log" 2>&1 ||
 		{ tail -n 30 "$sel/build.log" >&2; return 1; }
-	cp "$TOP/guest/run-tests.sh" "$sel/"
+	cp "$TOP/guest/run_tests.py" "$TOP/guest/tap.py" "$sel/"
 }
 timed selftests-build build_selftests
 
@@ -61,7 +61,7 @@ for p in $pages; do
 	GUEST_ARCH=arm64 GUEST_KERNEL=$out/arch/arm64/boot/Image GUEST_VMLINUX=$out/vmlinux \
 		timed "guest-$p" "$TOP/scripts/guest-run.sh" -n "arm64-$p" -m "$mem" \
 		-t "${ARM64_TIMEOUT:-5400}" --kunit -- \
-		env KSFT_ARGS="$ksft_args" "$sel/run-tests.sh" "$sel" damon || true
+		env KSFT_ARGS="$ksft_args" "$sel/run_tests.py" "$sel" damon || true
 	o=$RUN_DIR/arm64-$p
 	if [ -s "$o/out/damon.tap" ]; then
 		sed "s/selftests: damon:/arm64 $p: damon:/" "$o/out/damon.tap" >"$res/damon-$p.tap"

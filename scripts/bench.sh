@@ -4,7 +4,8 @@
 #
 #   BENCH_ARGS="--sizes 64,256,1024 --repeat 5 --seconds 5 --reserve 4096"
 #
-# Builds what is missing, boots the patched guest (4 GiB), runs bench.py,
+# Builds what is missing (the guest kernel without its debug options, in
+# $CACHE/build/bench or $BENCH_OUT), boots it (4 GiB), runs bench.py,
 # prints its table and keeps it as JSON and CSV in $CACHE/results/bench/.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -13,7 +14,10 @@ set -euo pipefail
 t0=$(date +%s)
 "$TOP/scripts/deps.sh"
 "$TOP/scripts/worktree.sh"
-"$TOP/scripts/build-guest.sh"
+# The kernel without the debug options (config/bench.config says why), in
+# its own build dir; the same work tree.
+bench_out=${BENCH_OUT:-$CACHE/build/bench}
+GUEST_FRAGS="config/bench.config" "$TOP/scripts/build-guest.sh" "$WORK_TREE" "$bench_out"
 "$TOP/scripts/build-selftests.sh"
 build=$CACHE/build/selftests
 out=$CACHE/results/bench
@@ -27,12 +31,13 @@ eval "args=(${BENCH_ARGS:-})"
 export GUEST_APPEND="${GUEST_APPEND:-$(tsc_append)}"
 say "bench: booting the guest; the full run takes about 40 minutes under TCG"
 rc=0
-"$TOP/scripts/guest-run.sh" -n bench -m 4G -t "${BENCH_TIMEOUT:-7200}" -- \
+GUEST_KERNEL=$bench_out/arch/x86/boot/bzImage GUEST_VMLINUX=$bench_out/vmlinux \
+	"$TOP/scripts/guest-run.sh" -n bench -m 4G -t "${BENCH_TIMEOUT:-7200}" -- \
 	python3 "$build/bench/bench.py" --ksft "$build/damon/damon" \
 	--benchmem "$build/bench/benchmem" \
 	--json /tmp/out/bench.json --csv /tmp/out/bench.csv \
 	--meta "series_head=$commit" \
-	--meta "guest=QEMU $(qemu-system-x86_64 --version | awk 'NR == 1 {print $4}') TCG (no KVM), -smp 2,sockets=2 (guest_cpus: what the kernel sees), 4 GiB, debug kernel (config/guest.config)" \
+	--meta "guest=QEMU $(qemu-system-x86_64 --version | awk 'NR == 1 {print $4}') TCG (no KVM), -smp 2,sockets=2 (guest_cpus: what the kernel sees), 4 GiB, kernel of config/guest.config + config/bench.config (no lockdep, no DEBUG_VM)" \
 	--meta "host=$(nproc) cores, $cpu" \
 	${args[@]+"${args[@]}"} || rc=$?
 if [ "$rc" != 0 ] || [ ! -s "$RUN_DIR/bench/out/bench.json" ]; then

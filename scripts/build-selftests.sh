@@ -19,10 +19,13 @@ make -s -C "$src/tools/testing/selftests/mm" OUTPUT="$out/mm" \
 	"$out/mm/khugepaged" "$out/mm/split_huge_page_test" >>"$out/build.log" 2>&1 ||
 	{ tail -n 30 "$out/build.log" >&2; die "mm selftests did not build"; }
 # Our own guest-side runner, and the demo at test size (guest/demo.py).
-cp "$TOP/guest/run-tests.sh" "$out/"
+cp "$TOP/guest/run_tests.py" "$TOP/guest/tap.py" "$out/"
 mkdir -p "$out/demo"
 gcc -O2 -Wall -Wextra -Werror -o "$out/demo/hotset" "$TOP/demo/hotset.c"
 cp "$TOP/guest/demo.py" "$TOP/guest/damo_check.py" "$out/demo/"
+# demo.py reads THP sizes and settings with the selftests' helpers
+cp "$src/tools/testing/selftests/damon/_damon_folio.py" \
+	"$src/tools/testing/selftests/damon/_damon_sysfs.py" "$out/demo/"
 ln -sfn "$("$TOP/scripts/fetch-damo.sh")" "$out/demo/damo"
 # The benchmark (make bench; its smoke run in make test).
 mkdir -p "$out/bench"

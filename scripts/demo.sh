@@ -27,6 +27,9 @@ gcc -O2 -Wall -Wextra -Werror -o "$tools/hotset" "$TOP/demo/hotset.c"
 # The guest sees the host's / but has its own /tmp: run the demo from the
 # cache, so that a clone under /tmp works too.
 cp "$TOP/guest/demo.py" "$tools/demo.py"
+# and the selftests' helpers it reads THP sizes and settings with
+cp "$WORK_TREE/tools/testing/selftests/damon/_damon_folio.py" \
+	"$WORK_TREE/tools/testing/selftests/damon/_damon_sysfs.py" "$tools/"
 damo=$("$TOP/scripts/fetch-damo.sh")
 
 say "demo: [4/4] booting the guest and running the phases (a few minutes under TCG)"

@@ -87,7 +87,7 @@ if [ "$arch" = x86_64 ]; then append+=" no_timer_check"; fi
 # only from that table: it ran on one CPU. N sockets of one core each.
 smp=$cpus
 if [ "$arch" = x86_64 ]; then smp="$cpus,sockets=$cpus"; fi
-# harness_cpus: what the guest must bring up (run-tests.sh checks it).
+# harness_cpus: what the guest must bring up (run_tests.py checks it).
 append+=" harness_cpus=$cpus"
 [ "$kunit" = 1 ] && append+=" kunit.enable=1 kunit.autorun=1"
 # GUEST_APPEND: more kernel parameters (make bench: the TSC clocksource).

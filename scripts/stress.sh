@@ -35,7 +35,7 @@ GUEST_APPEND="${GUEST_APPEND:-pci=noacpi}" \
 	timed guest "$TOP/scripts/guest-run.sh" -n stress -t "${STRESS_TIMEOUT:-5400}" -- \
 	env DAMOS_STRESS_SECONDS="${STRESS_SECONDS:-60}" \
 	DAMOS_FUZZ_WRITES="${FUZZ_WRITES:-2000}" STRESS_TESTS="${STRESS_TESTS:-}" \
-	"$build/run-tests.sh" "$build" stress kmemleak || true
+	"$build/run_tests.py" "$build" stress kmemleak || true
 rd=$RUN_DIR/stress
 cat "$rd/out/times.tsv" >>"$times" 2>/dev/null || true
 args=("stress=tap:$rd/out/stress.tap" "kmemleak=tap:$rd/out/kmemleak.tap")

@@ -13,77 +13,14 @@ guests, total) at the end.
 Exit status 1 when anything failed.
 """
 import json
+import os
 import re
 import sys
 
-TAP_RE = re.compile(r'^(not ok|ok)\s+(\d+)\s*-?\s*([^#]*?)\s*(?:#\s*(.*))?$')
-
-
-NESTED_TOTALS_RE = re.compile(r'^#\s+# Totals: pass:(\d+) fail:(\d+) xfail:\d+ '
-                              r'xpass:\d+ skip:(\d+) error:(\d+)')
-NESTED_SKIP_RE = re.compile(r'^#\s+(?:not )?ok \d+.*# SKIP\s*(.*)$')
-
-
-def parse_tap(path):
-    """Top-level TAP/KTAP results (run_kselftest.sh, our own TAP).
-
-    A program's own KTAP subtests (nested as "# " lines) are not counted as
-    tests, but their totals and skip reasons are kept as a note, so a
-    program that passes while skipping subtests says so."""
-    results, plan = [], None
-    nested, skips, output = None, {}, []
-    try:
-        with open(path, errors='replace') as f:
-            lines = f.read().splitlines()
-    except OSError as e:
-        return [('FAIL', '(no results)', str(e))]
-    for line in lines:
-        m = re.match(r'^1\.\.(\d+)', line)
-        if m and plan is None:
-            plan = int(m.group(1))
-            continue
-        m = NESTED_TOTALS_RE.match(line)
-        if m:
-            nested = [int(x) for x in m.groups()]
-            continue
-        m = NESTED_SKIP_RE.match(line)
-        if m:
-            skips[m.group(1).strip()] = skips.get(m.group(1).strip(), 0) + 1
-            continue
-        m = TAP_RE.match(line)
-        if not m:
-            if line.startswith('#'):
-                output.append(line)
-            continue
-        ok, _num, name, directive = m.groups()
-        directive = directive or ''
-        if nested and nested[2]:
-            name += ' [subtests: %d passed, %d skipped: %s]' % (
-                nested[0], nested[2],
-                '; '.join('%dx %s' % (v, k) for k, v in skips.items()))
-        nested, skips = None, {}
-        if directive.upper().startswith('SKIP'):
-            results.append(('SKIP', name, directive[4:].strip() or
-                            'test exited with ksft_skip (4)'))
-        elif ok == 'ok' and directive:
-            results.append(('PASS', name + ' [' + directive + ']', ''))
-        elif ok == 'ok':
-            results.append(('PASS', name, ''))
-        else:
-            # Keep the end of what the failing program printed, so that a
-            # CI log that only shows this summary still says why.
-            tail = [l for l in output if l.strip('# ') and
-                    not l.startswith('# selftests: ')][-15:]
-            results.append(('FAIL', name, directive +
-                            ''.join('\n        ' + l for l in tail)))
-        output = []
-    if plan is not None and len(results) < plan:
-        for i in range(plan - len(results)):
-            results.append(('FAIL', '(missing result %d of %d)' %
-                            (len(results) + 1, plan), 'run ended early'))
-    if plan is None and not results:
-        results.append(('FAIL', '(no results)', 'empty or unparsable ' + path))
-    return results
+# TAP is read with the module the guest's runner writes it with.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'guest'))
+from tap import parse as parse_tap  # noqa: E402
 
 
 def parse_kunit_json(path):

@@ -120,7 +120,7 @@ guest_group() {
 	# the KASAN kernel).
 	GUEST_APPEND=$append "$TOP/scripts/guest-run.sh" -n "$name" -t "${GUEST_TIMEOUT:-3600}" ${opts[@]+"${opts[@]}"} -- \
 		env DAMOS_STRESS_SECONDS="${STRESS_SECONDS:-20}" DAMOS_FUZZ_WRITES="${FUZZ_WRITES:-1000}" \
-		"$CACHE/build/selftests/run-tests.sh" "$CACHE/build/selftests" "$@" ||
+		"$CACHE/build/selftests/run_tests.py" "$CACHE/build/selftests" "$@" ||
 		say "test: the guest run $name failed (see above); missing results count as failures"
 }
 if [ -n "$guest_suites" ]; then
@@ -161,7 +161,7 @@ if [ -n "$guest_suites" ]; then
 			[ -n "$group" ] || continue
 			# the guest brought up the CPUs it was started with
 			args+=("cpus-$g=tap:$RUN_DIR/test-$g/out/cpus.tap")
-			# each suite left the guest as it found it (run-tests.sh)
+			# each suite left the guest as it found it (run_tests.py)
 			[ "$group" != " none" ] &&
 				args+=("clean-$g=tap:$RUN_DIR/test-$g/out/clean.tap")
 			cat "$RUN_DIR/test-$g/out/times.tsv" >>"$times" 2>/dev/null || true

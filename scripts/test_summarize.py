@@ -65,6 +65,31 @@ class TapTest(unittest.TestCase):
         self.assertEqual(res[0][:2], ('FAIL', '(no results)'))
 
 
+class TapWriterTest(unittest.TestCase):
+    def test_round_trip(self):
+        """What the guest's runner writes (guest/tap.py) reads back as
+        written: results, skip reasons, a failure with its output."""
+        import tap
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'x.tap')
+            t = tap.Tap(path, plan=4, echo=False)
+            t.result(True, 'a')
+            t.skip('b', 'no THP')
+            t.comment('line one\nline two')
+            t.result(False, 'c', 'exit=1')
+            t.result(True, 'd', 'passed attempt 2 of 6')
+            t.close()
+            res = summarize.parse_tap(path)
+            tap.write_failure(path, 'e', 'no results')
+            res2 = summarize.parse_tap(path)
+        self.assertEqual([r[0] for r in res], ['PASS', 'SKIP', 'FAIL', 'PASS'])
+        self.assertEqual(res[1][2], 'no THP')
+        self.assertIn('exit=1', res[2][2])
+        self.assertIn('# line two', res[2][2])
+        self.assertEqual(res[3][1], 'd [passed attempt 2 of 6]')
+        self.assertEqual(res2, [('FAIL', 'e', 'no results')])
+
+
 class KunitJsonTest(unittest.TestCase):
     def test_recorded(self):
         """The DAMON KUnit suites from a make test boot: the skip reasons
