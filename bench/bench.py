@@ -159,21 +159,11 @@ def phys_ranges(mem):
     [(start, end), ...], contiguous pages merged up to a PMD (a region
     larger than a third of the total would be cut at a page-granular
     offset by damon_apply_min_nr_regions(), inside a folio)."""
-    ranges = []
-    with open('/proc/%d/pagemap' % mem.pid, 'rb') as f:
-        f.seek(mem.start // PAGE * 8)
-        data = f.read(mem.size // PAGE * 8)
-    for i in range(0, len(data), 8):
-        e = int.from_bytes(data[i:i + 8], 'little')
-        if not e >> 63:
-            raise SystemExit('bench: page %#x of benchmem is not present' %
-                             (mem.start + i // 8 * PAGE))
-        pa = (e & ((1 << 55) - 1)) * PAGE
-        if ranges and ranges[-1][1] == pa and pa % PMD:
-            ranges[-1][1] = pa + PAGE
-        else:
-            ranges.append([pa, pa + PAGE])
-    return sorted(tuple(r) for r in ranges)
+    from pagemap import phys_ranges as ranges
+    out = ranges(mem.pid, mem.start, mem.start + mem.size, cut=PMD)
+    if out is None:
+        raise SystemExit('bench: a page of benchmem is not present')
+    return [tuple(r) for r in out]
 
 
 class Damon:

@@ -187,20 +187,8 @@ def check_split(args, f, pmd):
 def phys_ranges(mem, start, end):
     """The physical ranges of [start, end) of mem (its pagemap), merged and
     sorted (damo takes --regions in address order)."""
-    out = []
-    with open('/proc/%d/pagemap' % mem.pid, 'rb') as fd:
-        fd.seek(start // 4096 * 8)
-        data = fd.read((end - start) // 4096 * 8)
-    for i in range(0, len(data), 8):
-        e = int.from_bytes(data[i:i + 8], 'little')
-        pa = (e & ((1 << 55) - 1)) * 4096
-        if not e >> 63 or not pa:
-            return None
-        if out and out[-1][1] == pa:
-            out[-1][1] += 4096
-        else:
-            out.append([pa, pa + 4096])
-    return sorted(out)
+    from pagemap import phys_ranges as ranges
+    return ranges(mem.pid, start, end)
 
 
 def check_split_paddr(args, f, pmd):

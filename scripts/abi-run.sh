@@ -22,15 +22,21 @@ echo "1..$((${#dirs[@]} * $(echo $tests | wc -w)))"
 # kselftest's default of 45 s, which sysfs.py exceeded with three TCG
 # guests on two cores (2026-11-29); give every patch the same 300 s.
 ksft_args="-o ${ABI_TIMEOUT:-300}"
+RUNNER=${ABI_RUNNER:-$CACHE/build/selftests/run_tests.py}
 for t in $tests; do ksft_args+=" -t damon:$t"; done
 
 boot() {
 	local d=$1 n
 	n=$(basename "$d")
+	# No result of an earlier run may stand for this one (guest-run.sh
+	# clears the dir only once it boots).
+	rm -rf "$RUN_DIR/abi-$n"
 	[ -x "$d/damon/run_kselftest.sh" ] || return 0
+	# The runner as build-selftests.sh installed it: the guest sees $CACHE
+	# but not a clone under the host's /tmp.
 	GUEST_KERNEL=$d/bzImage GUEST_VMLINUX=$d/vmlinux \
 		"$TOP/scripts/guest-run.sh" -n "abi-$n" -t 900 -- \
-		env KSFT_ARGS="$ksft_args" "$TOP/guest/run_tests.py" "$d" damon \
+		env KSFT_ARGS="$ksft_args" "$RUNNER" "$d" damon \
 		>"$d/run.log" 2>&1 || true
 }
 for ((i = 0; i < ${#dirs[@]}; i += 2)); do
@@ -51,7 +57,7 @@ for d in "${dirs[@]}"; do
 		elif grep -qE "^ok [0-9]+ selftests: damon: $t( |$)" "$tap" 2>/dev/null; then
 			echo "ok $k abi: patch $n ($subj): $t"
 		else
-			grep -E "^(not )?ok [0-9]+ selftests: damon: $t" "$tap" 2>/dev/null | sed 's/^/# /'
+			{ grep -E "^(not )?ok [0-9]+ selftests: damon: $t" "$tap" 2>/dev/null || true; } | sed 's/^/# /'
 			echo "not ok $k abi: patch $n ($subj): $t (see $RUN_DIR/abi-$n)"
 		fi
 	done

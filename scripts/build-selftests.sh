@@ -22,7 +22,7 @@ make -s -C "$src/tools/testing/selftests/mm" OUTPUT="$out/mm" \
 cp "$TOP/guest/run_tests.py" "$TOP/guest/tap.py" "$out/"
 mkdir -p "$out/demo"
 gcc -O2 -Wall -Wextra -Werror -o "$out/demo/hotset" "$TOP/demo/hotset.c"
-cp "$TOP/guest/demo.py" "$TOP/guest/damo_check.py" "$out/demo/"
+cp "$TOP/guest/demo.py" "$TOP/guest/damo_check.py" "$TOP/guest/pagemap.py" "$out/demo/"
 # demo.py reads THP sizes and settings with the selftests' helpers
 cp "$src/tools/testing/selftests/damon/_damon_folio.py" \
 	"$src/tools/testing/selftests/damon/_damon_sysfs.py" "$out/demo/"
@@ -30,5 +30,5 @@ ln -sfn "$("$TOP/scripts/fetch-damo.sh")" "$out/demo/damo"
 # The benchmark (make bench; its smoke run in make test).
 mkdir -p "$out/bench"
 gcc -O2 -Wall -Wextra -Werror -o "$out/bench/benchmem" "$TOP/bench/benchmem.c"
-cp "$TOP/bench/bench.py" "$out/bench/"
+cp "$TOP/bench/bench.py" "$TOP/guest/pagemap.py" "$out/bench/"
 say "selftests: ready in $out"

@@ -9,7 +9,9 @@
 #     tree keeps its branch, its head and a developer's uncommitted edit
 #     while every build sees its own commit;
 #   - summarize.py, which makes every TAP and KUnit result into make test's
-#     last line, reads recorded logs as its unit tests expect.
+#     last line, reads recorded logs as its unit tests expect;
+#   - abi-run.sh never reports an earlier run's results for a boot that
+#     did not happen.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
@@ -56,7 +58,7 @@ done
 git -C "$tmp/src" format-patch -q -o "$top/patches" base..HEAD
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..10"
 check "worktree.sh applies patches/ to a new tree" \
 	bash -c '"$0"/scripts/worktree.sh && [ "$(git -C "$1" rev-list --count base..series)" = 3 ]' "$top" "$WORK_TREE"
 
@@ -109,5 +111,16 @@ check "the work tree kept its branch, head and uncommitted edit throughout" \
 		! git -C "$2" diff --quiet HEAD -- c' "$tmp/seen" "$head" "$WORK_TREE"
 check "summarize.py reads recorded logs as before (scripts/test_summarize.py)" \
 	python3 "$here/scripts/test_summarize.py"
+
+# abi-run.sh: a patch whose guest does not boot fails, whatever an earlier
+# run left in its run dir (here the kernel is missing and CACHE is under
+# /tmp: guest-run.sh refuses before it boots)
+mkdir -p "$BISECT_OUT.abi/4/damon" "$RUN_DIR/abi-4/out"
+printf '#!/bin/sh\n' >"$BISECT_OUT.abi/4/damon/run_kselftest.sh"
+chmod +x "$BISECT_OUT.abi/4/damon/run_kselftest.sh"
+echo "a patch" >"$BISECT_OUT.abi/4/subject"
+printf 'ok 1 selftests: damon: sysfs.py\n' >"$RUN_DIR/abi-4/out/damon.tap"
+check "abi-run.sh fails a patch whose guest did not run, not an earlier run's result" \
+	bash -c '"$0"/scripts/abi-run.sh >"$1/abi.tap" 2>&1; grep -q "^not ok 1 abi: patch 4" "$1/abi.tap" && ! grep -q "^ok" "$1/abi.tap"' "$top" "$tmp"
 echo "# harness: $((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]
