@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/damos-order
 export CACHE
 
-.PHONY: all demo test stress bench arm64 matrix boot-check deps base worktree guest kunit selftests check patches clean distclean help
+.PHONY: all demo test stress bench arm64 matrix mail boot-check deps base worktree guest kunit selftests check patches clean distclean help
 
 all: help
 
@@ -15,6 +15,7 @@ help:
 	@echo "make bench      what split and collapse cost against the kernel's own paths"
 	@echo "make arm64      the series on arm64 (4K and 64K pages) in qemu-system-aarch64"
 	@echo "make matrix     mm/ built W=1 with THP, DAMON_VADDR, DEBUG_FS, MEMCG off, and i386"
+	@echo "make mail       patches/ with your git identity and per-patch To/Cc, in mail/, for git send-email"
 	@echo "make boot-check the guest kernel boots while the host starves it (4 boots, ~8 min)"
 	@echo "make base       fetch the pinned v7.3 base (KSRC=/path for your own tree)"
 	@echo "make worktree   base + patches/ applied with git am in \$$CACHE/linux"
@@ -42,6 +43,9 @@ arm64:
 
 matrix:
 	scripts/matrix.sh
+
+mail: deps
+	scripts/mail.sh
 
 boot-check:
 	scripts/boot-check.sh

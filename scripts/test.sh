@@ -14,7 +14,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-suites=${SUITES:-harness checkpatch damo bisect kunit damon mm demo bench stress}
+suites=${SUITES:-harness checkpatch mail damo bisect kunit damon mm demo bench stress}
 has() { case " $suites " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 res=$CACHE/results/test
 rm -rf "$res"
@@ -35,6 +35,27 @@ fi
 if has checkpatch; then
 	timed checkpatch "$TOP/scripts/checkpatch.sh" >"$res/checkpatch.tap"
 	args+=("checkpatch=tap:$res/checkpatch.tap")
+fi
+# make mail, with a test identity: every patch From and signed off by it,
+# To/Cc per patch from get_maintainer.pl, read by git send-email --dry-run.
+if has mail; then
+	MAIL_CHECK=1 MAIL_NAME="Make Test" MAIL_EMAIL=make-test@example.org MAIL_OUT=$res/mail \
+		timed mail "$TOP/scripts/mail.sh" >"$res/mail.log" 2>&1 || true
+	{
+		echo "1..2"
+		sed 's/^/# /' "$res/mail.log" | grep -v '^# (mbox)' | tail -n 30
+		if grep -q '^mail-check: .*: OK$' "$res/mail.log"; then
+			echo "ok 1 mail: each patch From and Signed-off-by the sender (no placeholder left), To/Cc per patch from get_maintainer.pl, the cover letter the union"
+		else
+			echo "not ok 1 mail: the patches' headers (see $res/mail.log)"
+		fi
+		if grep -q 'git send-email --dry-run: all [0-9]* mails OK' "$res/mail.log"; then
+			echo "ok 2 mail: git send-email --dry-run takes every mail"
+		else
+			echo "not ok 2 mail: git send-email --dry-run (see $res/mail.log)"
+		fi
+	} >"$res/mail.tap"
+	args+=("mail=tap:$res/mail.tap")
 fi
 # damo with damo-patches/: its unit tests here, its use of the patched
 # kernel in the guest (suite damo, guest/damo_check.py).
