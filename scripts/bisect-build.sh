@@ -80,6 +80,13 @@ for i in $(seq 0 $((n - 2))); do
 	subj=$(git log -1 --format=%s "$c")
 	git checkout -q -f --detach "$c"
 	log=$BISECT_OUT.$((i + 1)).log
+	# A patch that only touches Documentation/ leaves the kernel as the
+	# previous patch built it (no source file, Kconfig or Makefile of it
+	# changes): nothing to build.
+	if ! git diff --name-only "$c^" "$c" | grep -qv '^Documentation/'; then
+		echo "ok $((i + 1)) builds (Documentation/ only: the kernel is the previous patch's): $subj"
+		continue
+	fi
 	# A patch that only touches tools/ leaves the kernel as the previous
 	# patch built it: build what it changes, the DAMON selftests, instead.
 	if ! git diff --name-only "$c^" "$c" | grep -qv '^tools/'; then

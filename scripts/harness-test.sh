@@ -11,7 +11,9 @@
 #   - summarize.py, which makes every TAP and KUnit result into make test's
 #     last line, reads recorded logs as its unit tests expect;
 #   - abi-run.sh never reports an earlier run's results for a boot that
-#     did not happen.
+#     did not happen;
+#   - mail-check.py (make mail's check) passes a right mail set and fails
+#     one that kept the placeholder identity or lacks a list.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
@@ -58,7 +60,7 @@ done
 git -C "$tmp/src" format-patch -q -o "$top/patches" base..HEAD
 
 echo "TAP version 13"
-echo "1..10"
+echo "1..12"
 check "worktree.sh applies patches/ to a new tree" \
 	bash -c '"$0"/scripts/worktree.sh && [ "$(git -C "$1" rev-list --count base..series)" = 3 ]' "$top" "$WORK_TREE"
 
@@ -122,5 +124,24 @@ echo "a patch" >"$BISECT_OUT.abi/4/subject"
 printf 'ok 1 selftests: damon: sysfs.py\n' >"$RUN_DIR/abi-4/out/damon.tap"
 check "abi-run.sh fails a patch whose guest did not run, not an earlier run's result" \
 	bash -c '"$0"/scripts/abi-run.sh >"$1/abi.tap" 2>&1; grep -q "^not ok 1 abi: patch 4" "$1/abi.tap" && ! grep -q "^ok" "$1/abi.tap"' "$top" "$tmp"
+
+# mail-check.py on two mails written here: a cover letter and one patch
+mkmail() {	# mkmail DIR FROM SIGNOFF CC
+	mkdir -p "$1"
+	printf 'From: %s\nSubject: [PATCH 0/1] x\nTo: M <m@test.invalid>\nCc: %s\n\nbody\nbase-commit: 0123\n' \
+		"$2" "$4" >"$1/0000-cover-letter.patch"
+	printf 'From: %s\nSubject: [PATCH 1/1] mm/damon: x\nTo: M <m@test.invalid>\nCc: %s\n\nwhy\n\nSigned-off-by: %s\n---\ndiff --git a/mm/damon/core.c b/mm/damon/core.c\n' \
+		"$2" "$4" "$3" >"$1/0001-mm-damon-x.patch"
+}
+me="A Sender <a@test.invalid>" ph="Placeholder <p@test.invalid>"
+lists="damon@lists.linux.dev, linux-mm@kvack.org"
+mkmail "$tmp/mail-ok" "$me" "$me" "$lists"
+mkmail "$tmp/mail-ph" "$ph" "$ph" "$lists"
+mkmail "$tmp/mail-cc" "$me" "$me" "linux-mm@kvack.org"
+check "mail-check.py passes a mail set from and signed off by the sender, with its lists" \
+	"$here/scripts/mail-check.py" "$tmp/mail-ok" "$me" "$ph"
+check "mail-check.py fails a mail set that kept the placeholder identity, or lacks a list" \
+	bash -c '! "$0" "$1/mail-ph" "$2" "$3" && ! "$0" "$1/mail-cc" "$2" "$3"' \
+	"$here/scripts/mail-check.py" "$tmp" "$me" "$ph"
 echo "# harness: $((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]

@@ -14,7 +14,7 @@ import re
 import sys
 
 LISTS = [  # (list, the paths that bring it in)
-    ('linux-mm@kvack.org', r'^(mm/|include/linux/damon\.h|tools/testing/selftests/damon/|Documentation/(mm|admin-guide/mm)/)'),
+    ('linux-mm@kvack.org', r'^(mm/|include/linux/damon\.h|tools/testing/selftests/damon/|Documentation/(mm|admin-guide/mm)/|Documentation/ABI/testing/sysfs-kernel-mm-damon)'),
     ('damon@lists.linux.dev', r'^(mm/damon/|include/linux/damon\.h|tools/testing/selftests/damon/|Documentation/(mm|admin-guide/mm)/damon/|Documentation/ABI/testing/sysfs-kernel-mm-damon)'),
     ('linux-kselftest@vger.kernel.org', r'^tools/testing/selftests/'),
     ('linux-doc@vger.kernel.org', r'^Documentation/(?!ABI/)'),
