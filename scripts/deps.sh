@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev ccache git perl python3
 	qemu-system-x86 python3-drgn python3-ply python3-git busybox-static util-linux
-	e2fsprogs kmod cpio rsync xz-utils git-email libmailtools-perl sparse
+	e2fsprogs kmod cpio rsync xz-utils git-email libmailtools-perl
 	zstd ca-certificates debian-archive-keyring)
 missing=()
 for p in "${pkgs[@]}"; do
