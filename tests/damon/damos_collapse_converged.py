@@ -23,27 +23,14 @@ import os
 import time
 
 import _damon_ext as f
-import _damon_sysfs
 
 apply_us = 100000
 min_rounds = 50
 
 def start(mem, order, lo, hi, edges):
-    attrs, target = f.fixed_regions(mem, edges)
-    kdamonds = _damon_sysfs.Kdamonds([_damon_sysfs.Kdamond(
-        contexts=[_damon_sysfs.DamonCtx(
-            ops='vaddr', monitoring_attrs=attrs, targets=[target],
-            schemes=[_damon_sysfs.Damos(
-                action='collapse',
-                target_order=None if order == f.pmd_order() else order,
-                apply_interval_us=apply_us,
-                core_filters=[_damon_sysfs.DamosFilter(
-                    type_='addr', matching=True, allow=True,
-                    addr_start=lo, addr_end=hi)])])])])
-    err = kdamonds.start()
-    if err is not None:
-        raise RuntimeError('kdamond start failed: %s' % err)
-    return kdamonds
+    return f.start_scheme(
+        mem, 'collapse', None if order == f.pmd_order() else order,
+        apply_us, lo, hi, edges)
 
 def stats(kdamonds):
     err = kdamonds.kdamonds[0].update_schemes_stats()

@@ -22,7 +22,6 @@ import os
 import time
 
 import _damon_ext as f
-import _damon_sysfs
 
 cgroot = '/sys/fs/cgroup'
 order = 2
@@ -52,18 +51,10 @@ def run(name, oom_score_adj):
             return False
         f.write('/proc/%d/oom_score_adj' % mem.pid, str(oom_score_adj))
         before = events(cg)
-        attrs, target = f.fixed_regions(mem)
-        kdamonds = _damon_sysfs.Kdamonds([_damon_sysfs.Kdamond(
-            contexts=[_damon_sysfs.DamonCtx(
-                ops='vaddr', monitoring_attrs=attrs, targets=[target],
-                schemes=[_damon_sysfs.Damos(
-                    action='collapse', target_order=order,
-                    apply_interval_us=200000)])])])
-        err = kdamonds.start()
-        if err is not None:
-            raise RuntimeError('kdamond start failed: %s' % err)
+        kdamonds = f.start_scheme(mem, 'collapse', order, 200000)
         try:
-            nr_regions = len(target.regions)
+            nr_regions = len(
+                kdamonds.kdamonds[0].contexts[0].targets[0].regions)
             st = f.wait_tried(kdamonds.kdamonds[0], 10 * nr_regions,
                               timeout=300)
         finally:

@@ -21,10 +21,8 @@ Like madvise(MADV_COLLAPSE), the action is a forced collapse:
 sz_applied is checked against what pagemap shows in each case.
 '''
 
-import os
 
 import _damon_ext as f
-import _damon_sysfs
 
 chunk_order = 4
 
@@ -33,19 +31,7 @@ def collapse(mem, lo, hi, expect, timeout=120, between=None):
     return (orders, sz_applied).  With between, first run it for 10 rounds
     and return (orders, sz_applied, folios allocated for collapse) then,
     call between() and go on.'''
-    attrs, target = f.fixed_regions(mem, [lo, hi])
-    kdamonds = _damon_sysfs.Kdamonds([_damon_sysfs.Kdamond(
-        contexts=[_damon_sysfs.DamonCtx(
-            ops='vaddr', monitoring_attrs=attrs, targets=[target],
-            schemes=[_damon_sysfs.Damos(
-                action='collapse', target_order=chunk_order,
-                apply_interval_us=200000,
-                core_filters=[_damon_sysfs.DamosFilter(
-                    type_='addr', matching=True, allow=True,
-                    addr_start=lo, addr_end=hi)])])])])
-    err = kdamonds.start()
-    if err is not None:
-        raise RuntimeError('kdamond start failed: %s' % err)
+    kdamonds = f.start_scheme(mem, 'collapse', chunk_order, 200000, lo, hi)
     try:
         first = None
         if between is not None:
@@ -179,19 +165,8 @@ def test_file_mapped_meanwhile():
         mem = f.FolioMem(6 * thp >> 10, 'anon')
         try:
             lo, hi = mem.start + thp, mem.start + 3 * thp
-            attrs, target = f.fixed_regions(mem, [lo, hi])
-            kdamonds = _damon_sysfs.Kdamonds([_damon_sysfs.Kdamond(
-                contexts=[_damon_sysfs.DamonCtx(
-                    ops='vaddr', monitoring_attrs=attrs, targets=[target],
-                    schemes=[_damon_sysfs.Damos(
-                        action='collapse', target_order=chunk_order,
-                        apply_interval_us=20000,
-                        core_filters=[_damon_sysfs.DamosFilter(
-                            type_='addr', matching=True, allow=True,
-                            addr_start=lo, addr_end=hi)])])])])
-            err = kdamonds.start()
-            if err is not None:
-                raise RuntimeError('kdamond start failed: %s' % err)
+            kdamonds = f.start_scheme(mem, 'collapse', chunk_order, 20000,
+                                      lo, hi)
             pmd0 = f.collapse_allocs(f.pmd_order())
             mthp0 = f.collapse_allocs(chunk_order)
             try:

@@ -13,7 +13,6 @@ collapse is done.
 import time
 
 import _damon_ext as f
-import _damon_sysfs
 
 order = 2
 
@@ -22,17 +21,8 @@ def main():
     f.anon_thp_never()
     mem = f.FolioMem(1 << 20, 'anon')
     try:
-        attrs, target = f.fixed_regions(mem)
-        kdamonds = _damon_sysfs.Kdamonds([_damon_sysfs.Kdamond(
-            contexts=[_damon_sysfs.DamonCtx(
-                ops='vaddr', monitoring_attrs=attrs, targets=[target],
-                schemes=[_damon_sysfs.Damos(
-                    action='collapse', target_order=order,
-                    apply_interval_us=100000)])])])
         allocs = f.collapse_allocs(order)
-        err = kdamonds.start()
-        if err is not None:
-            raise RuntimeError('kdamond start failed: %s' % err)
+        kdamonds = f.start_scheme(mem, 'collapse', order, 100000)
         deadline = time.time() + 120
         while f.collapse_allocs(order) - allocs < 1024 and \
                 time.time() < deadline:
@@ -45,7 +35,8 @@ def main():
         total = mem.len >> (order + f.page_size.bit_length() - 1)
         print('"off" took %.3f s, %d of %d chunks collapsed when it was '
               'written, %d when it returned (%d regions)' %
-              (took, started, total, done, len(target.regions)))
+              (took, started, total, done,
+               len(kdamonds.kdamonds[0].contexts[0].targets[0].regions)))
         ok = started >= 1024 and done < total and took < 1.0
         ok = ok and mem.check()
         print('off during a 1 GiB collapse: %s' % ('ok' if ok else 'FAIL'))

@@ -76,23 +76,7 @@ def ops_filter_passed(scheme):
         return int(fd.read())
 
 def start_split(mem, lo, hi, order=None, interval=500000):
-    attrs, target = f.fixed_regions(mem, [lo, hi])
-    kdamonds = _damon_sysfs.Kdamonds([_damon_sysfs.Kdamond(
-        contexts=[_damon_sysfs.DamonCtx(
-            ops='vaddr', monitoring_attrs=attrs, targets=[target],
-            schemes=[_damon_sysfs.Damos(
-                action='split', target_order=order,
-                apply_interval_us=interval,
-                access_pattern=_damon_sysfs.DamosAccessPattern(),
-                quota=_damon_sysfs.DamosQuota(),
-                watermarks=_damon_sysfs.DamosWatermarks(),
-                core_filters=[_damon_sysfs.DamosFilter(
-                    type_='addr', matching=True, allow=True,
-                    addr_start=lo, addr_end=hi)])])])])
-    err = kdamonds.start()
-    if err is not None:
-        raise RuntimeError('kdamond start failed: %s' % err)
-    return kdamonds
+    return f.start_scheme(mem, 'split', order, interval, lo, hi)
 
 def settle(kdamonds, rounds=3):
     '''Let the scheme apply a few more times; return its stats.'''
@@ -177,19 +161,11 @@ def test_two_regions(pmd, order, skew):
         if mem.orders(base, mem.end) != {pmd: f.pages(base, mem.end)}:
             print('%s: not five THPs before' % name)
             return False
-        attrs, target = f.fixed_regions(mem, [edge])
-        kdamonds = _damon_sysfs.Kdamonds([_damon_sysfs.Kdamond(
-            contexts=[_damon_sysfs.DamonCtx(
-                ops='vaddr', monitoring_attrs=attrs, targets=[target],
-                schemes=[_damon_sysfs.Damos(
-                    action='split', target_order=order,
-                    apply_interval_us=500000,
-                    access_pattern=_damon_sysfs.DamosAccessPattern(),
-                    quota=_damon_sysfs.DamosQuota(),
-                    watermarks=_damon_sysfs.DamosWatermarks())])])])
-        err = kdamonds.start()
-        if err is not None:
-            print('%s: kdamond start failed: %s' % (name, err))
+        try:
+            kdamonds = f.start_scheme(mem, 'split', order, 500000,
+                                      edges=[edge])
+        except RuntimeError as e:
+            print('%s: %s' % (name, e))
             return False
         got = f.wait_orders(mem, base, mem.end,
                             {order: f.pages(base, mem.end)})

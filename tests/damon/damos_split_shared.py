@@ -18,22 +18,9 @@ import os
 import time
 
 import _damon_ext as f
-import _damon_sysfs
 
 def start_split(mem, lo, hi):
-    attrs, target = f.fixed_regions(mem, [lo, hi])
-    kdamonds = _damon_sysfs.Kdamonds([_damon_sysfs.Kdamond(
-        contexts=[_damon_sysfs.DamonCtx(
-            ops='vaddr', monitoring_attrs=attrs, targets=[target],
-            schemes=[_damon_sysfs.Damos(
-                action='split', target_order=0, apply_interval_us=200000,
-                core_filters=[_damon_sysfs.DamosFilter(
-                    type_='addr', matching=True, allow=True,
-                    addr_start=lo, addr_end=hi)])])])])
-    err = kdamonds.start()
-    if err is not None:
-        raise RuntimeError('kdamond start failed: %s' % err)
-    return kdamonds
+    return f.start_scheme(mem, 'split', 0, 200000, lo, hi)
 
 def orders(mem, lo, hi, shmem):
     # a shmem split unmaps the folio: map it again before reading pagemap
