@@ -33,6 +33,14 @@ the table gives min and median.  Rows:
   sparse      a split scheme over a RESERVE MiB mostly unmapped reservation
               with 64 MiB touched: kdamond CPU time per second against a
               stat scheme over the same.
+  converged   DAMOS_COLLAPSE at order 4 over the largest size (or
+              --converged-size) after it has converged, the target idle:
+              kdamond CPU time per second against a stat scheme over the
+              same, alternated in one kdamond; then the same with a DAMOS
+              time quota of --converged-quota-ms per second on the scheme.
+              The steady rows' cost at a size where it is not lost in
+              DAMON's own: a converged scheme still reads the page tables of
+              all the memory it covers at every apply.
   scaling     the split and collapse rows' cost per folio at each size,
               relative to the smallest size.
 
@@ -466,6 +474,46 @@ def sparse(args, repeat, seconds):
         mem.stop()
 
 
+def set_quota(ms, reset_ms=1000):
+    """The time quota of the kdamond's scheme (0: none), committed."""
+    d = '%s/contexts/0/schemes/0/quotas' % ADMIN
+    write(d + '/ms', ms)
+    write(d + '/reset_interval_ms', reset_ms)
+    write(ADMIN + '/state', 'commit')
+
+
+def converged(args, size, order, repeat, seconds, quotas):
+    """kdamond CPU ns/s of a stat scheme and of a converged collapse scheme
+    over an idle Mem of size MiB, alternated in one kdamond, with each of
+    quotas (ms per second, 0: none) on the scheme in turn."""
+    mem = Mem(args, size, 'small')
+    try:
+        dm = Damon(args.ksft, mem, 'stat', order,
+                   apply_us=args.steady_apply_ms * 1000)
+        dm.set_action('collapse', order)
+        done, got = mem.wait_orders(order, args.wait + size // 4)
+        if not done:
+            INCOMPLETE.append('converged: collapse to order %d left %s after '
+                              '%d s' % (order, got, args.wait + size // 4))
+            say('# incomplete: ' + INCOMPLETE[-1])
+        res = {}
+        for q in quotas:
+            set_quota(q)
+            r = res[q] = {'stat': [], 'collapse': []}
+            for i in range(repeat):
+                for a in (['stat', 'collapse'] if i % 2 == 0 else
+                          ['collapse', 'stat']):
+                    dm.set_action(a, order)
+                    time.sleep(0.3)
+                    c0, t0 = cpu_ns(dm.pid), time.time()
+                    time.sleep(seconds)
+                    r[a].append((cpu_ns(dm.pid) - c0) / (time.time() - t0))
+        dm.stop()
+        return res
+    finally:
+        mem.stop()
+
+
 # ------------------------------------------------------------------ table
 
 def main():
@@ -482,11 +530,18 @@ def main():
                    help='MiB for the steady rows (default: the smallest '
                    'size, at most 32)')
     p.add_argument('--reserve', type=int, default=4096)
+    p.add_argument('--converged-size', type=int, default=0,
+                   help='MiB for the converged rows (default: the largest '
+                   'size)')
+    p.add_argument('--converged-quota-ms', type=int, default=10,
+                   help='time quota (ms per second) of the second converged '
+                   'row')
     p.add_argument('--wait', type=int, default=60,
                    help='seconds (plus MiB/4) an action may take to reach '
                    'its folio order before its row is marked incomplete')
     p.add_argument('--rows',
-                   default='split,paddr,collapse,steady,sparse,scaling',
+                   default='split,paddr,collapse,steady,sparse,converged,'
+                   'scaling',
                    help='row groups to run (scaling needs split and '
                    'collapse)')
     p.add_argument('--json')
@@ -590,6 +645,18 @@ def main():
         add('sparse split, %d MiB reserved (kdamond cpu ns/s)' %
             args.reserve, 64, res['split'], res['stat'], 'ns/s',
             ('<=', 1.1), cmp=r, note='ref: stat scheme; ratio: ours / stat')
+    if 'converged' in groups:
+        size = args.converged_size or max(sizes)
+        quotas = [0, args.converged_quota_ms]
+        res = converged(args, size, 4, args.repeat, args.seconds, quotas)
+        for q in quotas:
+            r = statistics.median(res[q]['collapse']) / max(
+                1.0, statistics.median(res[q]['stat']))
+            add('converged collapse order 4, idle%s (kdamond cpu ns/s)' %
+                (', %d ms/s quota' % q if q else ''), size,
+                res[q]['collapse'], res[q]['stat'], 'ns/s', ('<=', 1.1),
+                cmp=r, note='ref: stat scheme; ratio: ours / stat; applied '
+                'every %d ms' % (args.steady_apply_ms or 100))
     for k, v in per_folio.items() if 'scaling' in groups else ():
         base = v[sizes[0]]
         for size in sizes:

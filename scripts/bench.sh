@@ -29,7 +29,7 @@ args=()
 eval "args=(${BENCH_ARGS:-})"
 # The TSC clocksource, so that CPU times are not 4 ms ticks (lib.sh).
 export GUEST_APPEND="${GUEST_APPEND:-$(tsc_append)}"
-say "bench: booting the guest; the full run takes about 40 minutes under TCG"
+say "bench: booting the guest; the full run takes about 11 minutes under TCG"
 rc=0
 GUEST_KERNEL=$bench_out/arch/x86/boot/bzImage GUEST_VMLINUX=$bench_out/vmlinux \
 	"$TOP/scripts/guest-run.sh" -n bench -m 4G -t "${BENCH_TIMEOUT:-7200}" -- \
