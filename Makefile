@@ -4,12 +4,13 @@ SHELL := /bin/bash
 CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/damos-order
 export CACHE
 
-.PHONY: all demo test stress bench arm64 matrix mail boot-check deps base worktree guest kunit selftests check patches clean distclean help
+.PHONY: all demo seed test stress bench arm64 matrix mail boot-check deps base worktree guest kunit selftests check patches clean distclean help
 
 all: help
 
 help:
 	@echo "make demo       the THP hot-memory inflation fixed, in a booted patched kernel"
+	@echo "make seed       the earlier RFC's experiment at its scale: 8 GiB, 16 MiB hot (12 GiB guest, ~30 min)"
 	@echo "make test       everything: checkpatch, bisect builds, KUnit, guest selftests"
 	@echo "make stress     split/collapse stress + sysfs fuzz on a KASAN guest kernel"
 	@echo "make bench      what split and collapse cost against the kernel's own paths"
@@ -27,6 +28,15 @@ help:
 	@echo "make distclean  drop all of \$$CACHE"
 
 demo:
+	scripts/demo.sh
+
+# The earlier RFC's experiment at its own scale: 8 GiB of anon THPs, one hot
+# 4 KiB page in each and a 64 KiB hot block (16.1 MiB truly hot), in a
+# 12 GiB guest whose zram swap takes what pageout reclaims.
+seed:
+	GUEST_SWAP_MB=$${GUEST_SWAP_MB:-12288} DEMO_MEM=$${DEMO_MEM:-12G} DEMO_NAME=seed \
+	DEMO_TIMEOUT=$${DEMO_TIMEOUT:-5400} \
+	DEMO_ARGS="--size 8192 --hot-pct 100 --dense 64 --backing anon --paddr '' --timestamps" \
 	scripts/demo.sh
 
 test:

@@ -533,6 +533,14 @@ def set_thp(path, value):
     write(os.path.join(THP, path), value)
 
 
+def settle_note(ok, secs):
+    """How a wait for a steady figure ended: a wait that timed out is not
+    reported as settled."""
+    if ok:
+        return 'settled after %.0f s' % secs
+    return 'NOT settled: still changing when the wait ended after %.0f s' % secs
+
+
 def wait_until(cond, timeout, step=0.5):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -749,9 +757,10 @@ def phase_c(args, damo, hs, lo, hi):
         last[:] = [last[1], rss]
         return done
     t = time.time()
-    wait_until(settled, 300, step=5)
-    say('  pageout: RSS %s MiB, settled after %.0f s' %
-        (mib(hs.resident()), time.time() - t))
+    # 8 GiB (make seed) takes TCG longer than 512 MiB does
+    ok = wait_until(settled, 300 + args.size // 8, step=5)
+    say('  pageout: RSS %s MiB, %s' %
+        (mib(hs.resident()), settle_note(ok, time.time() - t)))
     seen, wrong = hot_view(hs, 0, args.window)
     return row('c', hs, seen, wrong, damo.stats(1))
 

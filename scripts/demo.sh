@@ -3,6 +3,7 @@
 # fixing it, in a booted patched kernel (README: "make demo").
 #
 #   DEMO_ARGS="--size 512 --hot-pct 5 --dense 1024 --order 4 --backing 'anon shmem'"
+#   DEMO_MEM=3G (the guest's memory), DEMO_NAME=demo (run dir, results name)
 #
 # Builds what is missing (base source, series work tree, guest kernel, the
 # hotset workload, damo), boots the guest and runs guest/demo.py in it.
@@ -36,17 +37,18 @@ say "demo: [4/4] booting the guest and running the phases (a few minutes under T
 rc=0
 args=()
 eval "args=(${DEMO_ARGS:-})"
-"$TOP/scripts/guest-run.sh" -n demo -t "${DEMO_TIMEOUT:-2400}" -- \
+"$TOP/scripts/guest-run.sh" -n "${DEMO_NAME:-demo}" -m "${DEMO_MEM:-3G}" -t "${DEMO_TIMEOUT:-2400}" -- \
 	python3 "$tools/demo.py" --hotset "$tools/hotset" --damo "$damo" \
 	${args[@]+"${args[@]}"} || rc=$?
-out=$RUN_DIR/demo/out/output
+run=$RUN_DIR/${DEMO_NAME:-demo}
+out=$run/out/output
 if [ "$rc" != 0 ]; then
 	[ -s "$out" ] && tail -n 40 "$out" >&2
-	say "demo: failed (exit $rc); console tail ($RUN_DIR/demo/console.log):"
-	tail -n 30 "$RUN_DIR/demo/console.log" >&2
+	say "demo: failed (exit $rc); console tail ($run/console.log):"
+	tail -n 30 "$run/console.log" >&2
 	exit 1
 fi
 echo
-sed -n '/^== /,$p' "$out" | grep -v '^harness: ' | tee "$RUN_DIR/demo/out/demo.txt"
-save_results demo "$RUN_DIR/demo/out/demo.txt"
+sed -n '/^== /,$p' "$out" | grep -v '^harness: ' | tee "$run/out/demo.txt"
+save_results "${DEMO_NAME:-demo}" "$run/out/demo.txt"
 say "demo: done in $(($(date +%s) - t0)) s; full output in $out"

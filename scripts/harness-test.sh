@@ -13,7 +13,9 @@
 #   - abi-run.sh never reports an earlier run's results for a boot that
 #     did not happen;
 #   - mail-check.py (make mail's check) passes a right mail set and fails
-#     one that kept the placeholder identity or lacks a list.
+#     one that kept the placeholder identity or lacks a list;
+#   - demo.py (make demo, make seed) does not report a wait for a steady
+#     figure that timed out as settled.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
@@ -143,5 +145,17 @@ check "mail-check.py passes a mail set from and signed off by the sender, with i
 check "mail-check.py fails a mail set that kept the placeholder identity, or lacks a list" \
 	bash -c '! "$0" "$1/mail-ph" "$2" "$3" && ! "$0" "$1/mail-cc" "$2" "$3"' \
 	"$here/scripts/mail-check.py" "$tmp" "$me" "$ph"
+# demo.py imports the selftests' _damon_folio for the page sizes: a stub
+mkdir -p "$tmp/stub"
+printf 'page_size = 4096\n\n\ndef pmd_size():\n    return 2 << 20\n\n\ndef pmd_order():\n    return 9\n' \
+	>"$tmp/stub/_damon_folio.py"
+check "demo.py reports a wait for a steady figure that timed out as not settled" \
+	env PYTHONPATH="$tmp/stub" PYTHONDONTWRITEBYTECODE=1 python3 -c '
+import sys
+sys.path.insert(0, sys.argv[1])
+import demo
+assert demo.settle_note(False, 300).startswith("NOT settled"), "timed out"
+assert demo.settle_note(True, 5) == "settled after 5 s", "settled"
+' "$here/guest"
 echo "# harness: $((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]
