@@ -49,6 +49,8 @@ if [ "$rc" != 0 ]; then
 	exit 1
 fi
 echo
-sed -n '/^== /,$p' "$out" | grep -v '^harness: ' | tee "$run/out/demo.txt"
+# From the first table heading on (after a --timestamps stamp, too)
+sed -n '/^\(\[[ 0-9.]*\] \)\{0,1\}== /,$p' "$out" | { grep -v '^harness: ' || true; } |
+	tee "$run/out/demo.txt"
 save_results "${DEMO_NAME:-demo}" "$run/out/demo.txt"
 say "demo: done in $(($(date +%s) - t0)) s; full output in $out"
