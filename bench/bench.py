@@ -453,20 +453,27 @@ def steady(args, size, layout, converge, action, order, repeat, seconds):
         mem.stop()
 
 
+def idle_cpu_rates(dm, action, order, repeat, seconds):
+    """kdamond CPU ns/s of dm's scheme as 'stat' and as action, the target
+    idle, alternated repeat times (stat first on even rounds)."""
+    res = {'stat': [], action: []}
+    for i in range(repeat):
+        for a in (['stat', action] if i % 2 == 0 else [action, 'stat']):
+            dm.set_action(a, order)
+            time.sleep(0.3)     # the commit takes effect
+            c0, t0 = cpu_ns(dm.pid), time.time()
+            time.sleep(seconds)
+            res[a].append((cpu_ns(dm.pid) - c0) / (time.time() - t0))
+    return res
+
+
 def sparse(args, repeat, seconds):
     mem = Mem(args, 64, 'small', reserve=args.reserve)
     try:
         # the filter and the regions cover the whole reservation
         mem.end = mem.start + (args.reserve << 20)
         dm = Damon(args.ksft, mem, 'stat', 0)
-        res = {'stat': [], 'split': []}
-        for i in range(repeat):
-            for a in (['stat', 'split'] if i % 2 == 0 else ['split', 'stat']):
-                dm.set_action(a, 0)
-                time.sleep(0.3)
-                c0, t0 = cpu_ns(dm.pid), time.time()
-                time.sleep(seconds)
-                res[a].append((cpu_ns(dm.pid) - c0) / (time.time() - t0))
+        res = idle_cpu_rates(dm, 'split', 0, repeat, seconds)
         dm.stop()
         return res
     finally:
@@ -499,15 +506,7 @@ def converged(args, size, order, repeat, seconds, quotas):
         res = {}
         for q in quotas:
             set_quota(q)
-            r = res[q] = {'stat': [], 'collapse': []}
-            for i in range(repeat):
-                for a in (['stat', 'collapse'] if i % 2 == 0 else
-                          ['collapse', 'stat']):
-                    dm.set_action(a, order)
-                    time.sleep(0.3)
-                    c0, t0 = cpu_ns(dm.pid), time.time()
-                    time.sleep(seconds)
-                    r[a].append((cpu_ns(dm.pid) - c0) / (time.time() - t0))
+            res[q] = idle_cpu_rates(dm, 'collapse', order, repeat, seconds)
         dm.stop()
         return res
     finally:
